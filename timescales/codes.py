@@ -7,8 +7,30 @@ Source: DfE CIN census 2024-25 specification as implemented by csc-validator-be-
 from __future__ import annotations
 
 REFERRAL_SOURCES = frozenset(
-    ["1A", "1B", "1C", "1D", "2A", "2B", "3A", "3B", "3C", "3D", "3E", "3F", "4"]
-    + ["5A", "5B", "5C", "5D", "6", "7", "8", "9", "10"]
+    [
+        "1A",
+        "1B",
+        "1C",
+        "1D",
+        "2A",
+        "2B",
+        "3A",
+        "3B",
+        "3C",
+        "3D",
+        "3E",
+        "3F",
+        "4",
+        "5A",
+        "5B",
+        "5C",
+        "5D",
+        "6",
+        "7",
+        "8",
+        "9",
+        "10",
+    ]
 )
 PRIMARY_NEED = frozenset(f"N{i}" for i in range(0, 10))
 REASON_FOR_CLOSURE = frozenset(f"RC{i}" for i in range(1, 10))
@@ -17,8 +39,28 @@ DISABILITY = frozenset(
     ["NONE", "MOB", "HAND", "PC", "INC", "COMM", "LD", "HEAR", "VIS", "BEH", "CON", "AUT", "DDA"]
 )
 ETHNICITY = frozenset(
-    ["WBRI", "WIRI", "WIRT", "WOTH", "WROM", "MWBC", "MWBA", "MWAS", "MOTH", "AIND", "APKN"]
-    + ["ABAN", "AOTH", "BCRB", "BAFR", "BOTH", "CHNE", "OOTH", "REFU", "NOBT"]
+    [
+        "WBRI",
+        "WIRI",
+        "WIRT",
+        "WOTH",
+        "WROM",
+        "MWBC",
+        "MWBA",
+        "MWAS",
+        "MOTH",
+        "AIND",
+        "APKN",
+        "ABAN",
+        "AOTH",
+        "BCRB",
+        "BAFR",
+        "BOTH",
+        "CHNE",
+        "OOTH",
+        "REFU",
+        "NOBT",
+    ]
 )
 SEX = frozenset(["M", "F", "U"])
 UPN_UNKNOWN = frozenset(f"UN{i}" for i in range(1, 8))

@@ -226,9 +226,8 @@ def evaluate(
     for ev in ordered:
         if ev.type == "safety_plan_recorded":
             plan_seen = True
-        if ev.type == "icpc_held" and not plan_seen:
-            if FLAG_ICPC_WITHOUT_SAFETY_PLAN not in flags:
-                flags.append(FLAG_ICPC_WITHOUT_SAFETY_PLAN)
+        if ev.type == "icpc_held" and not plan_seen and FLAG_ICPC_WITHOUT_SAFETY_PLAN not in flags:
+            flags.append(FLAG_ICPC_WITHOUT_SAFETY_PLAN)
         for rule in pathway.stage_rules:
             if rule.matches(ev.type, ev.outcome):
                 stage = rule.stage
