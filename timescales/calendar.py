@@ -89,7 +89,7 @@ class WorkingCalendar:
         """Working days in (start, end]: how many working days ``end`` is after ``start``.
 
         Negative when ``end`` is before ``start``. ``working_days_between(d, add_working_days(d,
-        n)) == n`` for every n.
+        n)) == n`` for every n >= 0, and for negative n when ``d`` is itself a working day.
         """
         self._check(start)
         self._check(end)

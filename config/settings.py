@@ -1,0 +1,55 @@
+"""Typed settings from FRONTDOOR_* environment variables, read lazily (never at import)."""
+
+from __future__ import annotations
+
+import getpass
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_PATHWAY = Path(__file__).resolve().parent.parent / "pathways" / "default.yaml"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FRONTDOOR_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///frontdoor.db",
+        description="SQLAlchemy URL; a SQLite file in the working directory by default. "
+        "PostgreSQL: postgresql+psycopg://user@host:5432/db",
+    )
+    pathway_file: Path = DEFAULT_PATHWAY
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_timeout: float = 10.0
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    mail_from: str = "frontdoor@localhost"
+    dashboard_url: str | None = None
+    # After a bulk import, journeys beyond this many are published to Prefect by later sweeps
+    # (in batches of sweep_publish_batch) rather than before `import` returns.
+    import_flow_limit: int = 500
+    sweep_publish_batch: int = 200
+    sweep_interval_minutes: int = 5
+    actor: str | None = Field(default=None, description="who is acting, for the access log")
+
+    def acting_user(self) -> str:
+        if self.actor:
+            return self.actor
+        try:
+            return f"os:{getpass.getuser()}"
+        except Exception:  # getuser raises various errors in containers without a passwd entry
+            return "os:unknown"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests and the demo change the environment)."""
+    get_settings.cache_clear()

@@ -1,0 +1,158 @@
+"""`frontdoor demo`: the whole job on the embedded default, in one process.
+
+A fresh SQLite database, a synthetic caseload spread over the last 60 working days, every
+journey through the child_journey flow in Prefect's embedded mode, a timescale sweep (and a
+second one, which must send nothing), the email delivered to a local SMTP server started here,
+and a summary.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from pathlib import Path
+
+import typer
+
+from config.clock import now_utc, today_london
+from config.settings import get_settings, reset_settings
+
+
+def _say(msg: str) -> None:
+    typer.echo(msg)
+
+
+def run_demo(out: Path, journeys: int) -> None:
+    from frontdoor import prefect_env
+
+    t_start = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    db = (out / "frontdoor.db").resolve()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    os.environ["FRONTDOOR_DATABASE_URL"] = f"sqlite:///{db}"
+    prefect_env.configure(out / ".prefect")
+
+    from notifications.senders import start_local_smtp
+
+    mail_dir = (out / "mail").resolve()
+    smtp = start_local_smtp(mail_dir)
+    os.environ["FRONTDOOR_SMTP_HOST"] = smtp.host
+    os.environ["FRONTDOOR_SMTP_PORT"] = str(smtp.port)
+    reset_settings()
+    try:
+        _run(out, db, mail_dir, journeys, smtp, t_start)
+    finally:
+        smtp.stop()
+
+
+def _run(out: Path, db: Path, mail_dir: Path, journeys: int, smtp: object, t0: float) -> None:
+    from frontdoor.cli import _run_journeys, run_sweep
+    from frontdoor.seed import generate_caseload, write_jsonl
+    from models.context import current_calendar, current_pathway
+    from models.db import init_db, session_scope
+    from models.ingest import decode_lines, import_records
+    from models.tables import Journey
+    from models.views import summary
+
+    url = get_settings().database_url
+    init_db(url)
+    now = now_utc()
+    today = today_london(now)
+    pathway = current_pathway()
+    cal = current_calendar()
+    _say(f"frontdoor demo: as of {today.isoformat()} (London), database {db}")
+    _say(f"  local SMTP server (aiosmtpd) on {smtp.host}:{smtp.port}")  # type: ignore[attr-defined]
+
+    records = generate_caseload(today, journeys=journeys, calendar=cal)
+    caseload = out / "caseload.jsonl"
+    write_jsonl(records, caseload)
+    t = time.perf_counter()
+    with session_scope(url) as session:
+        result = import_records(
+            session,
+            decode_lines(caseload.read_text(encoding="utf-8").splitlines()),
+            pathway=pathway,
+            cal=cal,
+            now=now,
+            actor="demo",
+            source=caseload.name,
+        )
+    _say(
+        f"1. imported {result.new} records ({result.staff} staff, {result.children} children, "
+        f"{result.events} events) from {caseload}: {result.journeys_opened} journeys, "
+        f"clocks evaluated in-process in {time.perf_counter() - t:.2f}s"
+    )
+
+    with session_scope(url) as session:
+        refs = [r for r in session.query(Journey.ref).order_by(Journey.id).all()]
+    refs_list = [r[0] for r in refs]
+    _say(
+        f"2. running the child_journey flow for {len(refs_list)} journeys "
+        "(Prefect embedded mode; first run starts Prefect's local API) ..."
+    )
+    n, secs = _run_journeys(refs_list, None)
+    _say(f"   {n} flow runs in {secs:.1f}s ({n / secs:.1f} runs/s)")
+
+    t = time.perf_counter()
+    first = run_sweep(None)
+    _say(
+        f"3. timescale sweep: queued {first['enqueue_queued']} new message(s), delivered "
+        f"{first['delivery_sent']} by SMTP ({first['delivery_retrying']} retrying, "
+        f"{first['delivery_failed']} failed) in {time.perf_counter() - t:.1f}s"
+    )
+    second = run_sweep(None)
+    _say(
+        f"4. second sweep: {second['enqueue_queued']} queued, {second['delivery_sent']} "
+        "delivered (idempotent: nothing is sent twice)"
+    )
+
+    with session_scope(url) as session:
+        s = summary(session, today)
+    _say("")
+    _say("Journeys by stage:")
+    for stage, count in sorted(s.journeys_by_stage.items(), key=lambda kv: -kv[1]):
+        _say(f"  {pathway.state_name(stage):28} {count:5}")
+    _say(f"  {'(open journeys)':28} {s.open_journeys:5}")
+    _say("")
+    _say(f"Clocks as of {today.isoformat()}:")
+    for status in ("open", "due_soon", "overdue", "met", "met_late", "cancelled"):
+        _say(f"  {status:12} {s.clocks_by_status.get(status, 0):6}")
+    overdue_by_gate = Counter(
+        {g: n for (g, st), n in s.clocks_by_gate_status.items() if st == "overdue"}
+    )
+    if overdue_by_gate:
+        _say(
+            "  overdue by gate: " + ", ".join(f"{g} {n}" for g, n in overdue_by_gate.most_common())
+        )
+    _say("")
+    _say("Notifications:")
+    for kind in ("reminder", "escalation"):
+        sent = s.messages_by_kind_status.get((kind, "sent"), 0)
+        other = {
+            st: n for (k, st), n in s.messages_by_kind_status.items() if k == kind and st != "sent"
+        }
+        extra = ", ".join(f"{n} {st}" for st, n in sorted(other.items()))
+        _say(f"  {kind + 's':12} sent {sent:5}" + (f"  ({extra})" if extra else ""))
+    files = sorted((mail_dir / "new").glob("*")) if (mail_dir / "new").exists() else []
+    _say("")
+    _say(f"Emails received by the local SMTP server: {len(files)}, in the Maildir {mail_dir}")
+    if files:
+        _say(f"  read one:  less {files[0]}")
+    _say(f"  the caseload that was loaded: {caseload}")
+    _say("")
+    _say("Next:")
+    _say(
+        f"  FRONTDOOR_DATABASE_URL=sqlite:///{db} .venv/bin/frontdoor gates --as-of "
+        f"{today.isoformat()}"
+    )
+    _say(
+        f"  FRONTDOOR_DATABASE_URL=sqlite:///{db} .venv/bin/frontdoor serve   "
+        "(the embedded scheduler: a sweep every few minutes)"
+    )
+    _say(
+        f"  Prefect's view of the flow runs: PREFECT_HOME={(out / '.prefect').resolve()} "
+        ".venv/bin/prefect server start"
+    )
+    _say(f"demo finished in {time.perf_counter() - t0:.0f}s")

@@ -1,0 +1,167 @@
+"""Timers in, outbox rows out: claiming due timers and choosing who to tell.
+
+Query functions: they take a Session and never commit. The claim and the outbox rows it leads
+to are written in the caller's one transaction, and every outbox row carries a unique
+idempotency key (journey, gate, cycle, kind, level): two sweeps can never send the same thing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from models.tables import Clock, Journey, Outbox, Staff, Timer
+
+# Who stands above whom when we climb the ladder from the allocated worker.
+LADDER_ROLES = ("social_worker", "team_manager", "service_manager", "head_of_service")
+
+
+def claim_due_timers(
+    session: Session, now: datetime, *, limit: int = 10_000, journey_id: int | None = None
+) -> list[Timer]:
+    """Atomically mark due, unclaimed, uncancelled timers as claimed and return them.
+
+    ``UPDATE ... WHERE claimed_at IS NULL ... RETURNING``: a concurrent sweep either waits for
+    this transaction (SQLite) or skips the locked rows (PostgreSQL ``SKIP LOCKED``), and finds
+    them claimed.
+    """
+    pick = (
+        select(Timer.id)
+        .where(
+            col(Timer.claimed_at).is_(None),
+            col(Timer.cancelled_at).is_(None),
+            col(Timer.due_at) <= now,
+        )
+        .order_by(col(Timer.due_at), col(Timer.id))
+        .limit(limit)
+    )
+    if journey_id is not None:
+        pick = pick.where(Timer.journey_id == journey_id)
+    if session.get_bind().dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    stmt = (
+        sa.update(Timer)
+        .where(col(Timer.id).in_(pick.scalar_subquery()), col(Timer.claimed_at).is_(None))
+        .values(claimed_at=now)
+        .returning(Timer.id)
+    )
+    ids = [row[0] for row in session.execute(stmt).all()]
+    if not ids:
+        return []
+    claimed: list[Timer] = []
+    for i in range(0, len(ids), 500):
+        claimed += session.exec(
+            select(Timer)
+            .where(col(Timer.id).in_(ids[i : i + 500]))
+            .execution_options(populate_existing=True)
+        ).all()
+    return sorted(claimed, key=lambda t: (t.journey_id, t.gate, t.kind, t.level))
+
+
+def supersede(timers: Sequence[Timer]) -> tuple[list[Timer], list[Timer]]:
+    """Split claimed timers into (to send, superseded).
+
+    After downtime or a late import several rungs of one clock can fall due together. Every
+    escalation is sent (each goes to a different rung of management), but a reminder is
+    superseded by a later reminder or any escalation of the same clock: nobody needs "due in 2
+    days" for something already overdue.
+    """
+    groups: dict[tuple[int, str, object], list[Timer]] = defaultdict(list)
+    for t in timers:
+        groups[(t.journey_id, t.gate, t.cycle)].append(t)
+    send: list[Timer] = []
+    skip: list[Timer] = []
+    for items in groups.values():
+        escalations = [t for t in items if t.kind == "escalation"]
+        reminders = sorted((t for t in items if t.kind == "reminder"), key=lambda t: t.level)
+        send.extend(sorted(escalations, key=lambda t: t.level))
+        if escalations:
+            skip.extend(reminders)
+        elif reminders:
+            send.append(reminders[-1])
+            skip.extend(reminders[:-1])
+    return send, skip
+
+
+@dataclass(frozen=True)
+class Recipient:
+    staff_id: str
+    name: str
+    email: str
+    role: str
+
+
+class Roster:
+    """The staff roster, loaded once per sweep, to find who holds a rung for a journey."""
+
+    def __init__(self, staff: Sequence[Staff]) -> None:
+        self.by_id = {s.staff_id: s for s in staff}
+
+    @classmethod
+    def load(cls, session: Session) -> Roster:
+        return cls(session.exec(select(Staff)).all())
+
+    def _with_role(self, role: str, team: str | None) -> Staff | None:
+        pool = sorted((s for s in self.by_id.values() if s.role == role), key=lambda s: s.staff_id)
+        same_team = [s for s in pool if s.team == team]
+        return (same_team or pool or [None])[0]
+
+    def resolve(self, role: str, team: str, worker: str | None) -> Recipient | None:
+        """``allocated_worker``, or the first holder of ``role`` up the worker's management
+        line; failing that, the holder of that role in the journey's team, then anywhere."""
+        start = self.by_id.get(worker) if worker else None
+        if role == "allocated_worker":
+            found = start if start is not None else self._with_role("team_manager", team)
+        else:
+            found = None
+            seen: set[str] = set()
+            node = start if start is not None else self._with_role("team_manager", team)
+            while node is not None and node.staff_id not in seen:
+                if node.role == role:
+                    found = node
+                    break
+                seen.add(node.staff_id)
+                node = self.by_id.get(node.manager) if node.manager else None
+            if found is None:
+                found = self._with_role(role, team)
+        if found is None:
+            return None
+        return Recipient(found.staff_id, found.name, found.email, found.role)
+
+
+def idempotency_key(journey_ref: str, t: Timer) -> str:
+    return f"{journey_ref}:{t.gate}:{t.cycle.isoformat()}:{t.kind}:{t.level}"
+
+
+def previous_messages(session: Session, journey_id: int, gate: str, cycle: object) -> list[Outbox]:
+    return list(
+        session.exec(
+            select(Outbox)
+            .where(Outbox.journey_id == journey_id, Outbox.gate == gate, Outbox.cycle == cycle)
+            .order_by(col(Outbox.created_at), col(Outbox.id))
+        ).all()
+    )
+
+
+def open_clock(session: Session, journey_id: int, gate: str) -> Clock | None:
+    clock = session.exec(
+        select(Clock).where(Clock.journey_id == journey_id, Clock.gate == gate)
+    ).first()
+    if clock is None or clock.stopped_on is not None or clock.cancelled_on is not None:
+        return None
+    return clock
+
+
+def journeys_by_id(session: Session, ids: Sequence[int]) -> dict[int, Journey]:
+    out: dict[int, Journey] = {}
+    ids = sorted(set(ids))
+    for i in range(0, len(ids), 500):
+        for j in session.exec(select(Journey).where(col(Journey.id).in_(ids[i : i + 500]))):
+            assert j.id is not None
+            out[j.id] = j
+    return out
