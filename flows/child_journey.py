@@ -10,15 +10,16 @@ child identifiers in the name, parameters, logs or artifacts.
 
 from __future__ import annotations
 
-from prefect import flow, get_run_logger
+from uuid import UUID
+
+from prefect import State, flow, get_run_logger, tags
 from prefect.artifacts import create_markdown_artifact
 from prefect.client.orchestration import get_client
 from prefect.runtime import flow_run
-from prefect.states import Completed, State
+from prefect.states import Completed
 
 from config.clock import parse_as_of
-from tasks.journey import JourneySnapshot, mark_published_task, refresh_journey_task
-from tasks.notify import enqueue_due_task
+from tasks.journey import JourneySnapshot, bring_up_to_date_task, describe, mark_published
 
 
 def timeline_markdown(snap: JourneySnapshot) -> str:
@@ -47,15 +48,25 @@ def timeline_markdown(snap: JourneySnapshot) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _retag(tags: list[str]) -> None:
+def run_child_journey(journey_ref: str, as_of: str | None = None) -> State:
+    """Run the flow with the journey's current tags set at creation, so a team manager can
+    filter by them at once (the run updates them itself if its evaluation moved them)."""
+    now = parse_as_of(as_of)
+    with tags(*describe(journey_ref, now).tags):
+        return child_journey(journey_ref, as_of=as_of)
+
+
+def _retag(wanted_tags: list[str]) -> None:
     run_id = flow_run.get_id()
     if not run_id:
         return
     current = set(flow_run.get_tags() or [])
-    wanted = {t for t in current if not t.startswith(("team:", "stage:", "gate:"))} | set(tags)
+    wanted = {t for t in current if not t.startswith(("team:", "stage:", "gate:"))} | set(
+        wanted_tags
+    )
     if wanted != current:
         with get_client(sync_client=True) as client:
-            client.update_flow_run(run_id, tags=sorted(wanted))
+            client.update_flow_run(UUID(run_id), tags=sorted(wanted))
 
 
 @flow(
@@ -68,15 +79,14 @@ def _retag(tags: list[str]) -> None:
 def child_journey(journey_ref: str, as_of: str | None = None) -> State:
     """Re-evaluate journey ``journey_ref`` as of ``as_of`` (ISO date/datetime; default now)."""
     now = parse_as_of(as_of)
-    snap = refresh_journey_task(journey_ref, now)
-    queued = enqueue_due_task(now, journey_ref=journey_ref)
+    snap, queued = bring_up_to_date_task(journey_ref, now)
     create_markdown_artifact(
         key=f"journey-{journey_ref.lower()}",
         markdown=timeline_markdown(snap),
         description=f"Clocks of journey {journey_ref}",
     )
     _retag(snap.tags)
-    mark_published_task(journey_ref, snap.state_name, now)
+    mark_published(journey_ref, snap.state_name, now)
     get_run_logger().info(
         "journey %s: %s; %d message(s) queued", journey_ref, snap.state_name, queued.queued
     )

@@ -14,7 +14,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from config.clock import parse_as_of
 from config.settings import get_settings
-from flows.child_journey import child_journey
+from flows.child_journey import run_child_journey
 from tasks.deliver import deliver_pending_task
 from tasks.journey import stale_journeys_task
 from tasks.notify import enqueue_due_task
@@ -31,7 +31,7 @@ def timescale_sweep(
     refreshed: list[str] = []
     if publish:
         for ref in stale_journeys_task(now, settings.sweep_publish_batch):
-            child_journey(ref, as_of=now.isoformat())
+            run_child_journey(ref, as_of=now.isoformat())
             refreshed.append(ref)
     delivered = deliver_pending_task(now)
     result: dict[str, object] = {

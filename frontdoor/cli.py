@@ -168,12 +168,12 @@ def _run_journeys(refs: Sequence[str], as_of: str | None) -> tuple[int, float]:
     from frontdoor import prefect_env
 
     prefect_env.configure()
-    from flows.child_journey import child_journey
+    from flows.child_journey import run_child_journey
 
     start = time.perf_counter()
     with prefect_env.runtime():
         for ref in refs:
-            child_journey(ref, as_of=as_of)
+            run_child_journey(ref, as_of=as_of)
     return len(refs), time.perf_counter() - start
 
 

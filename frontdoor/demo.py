@@ -48,6 +48,8 @@ def run_demo(out: Path, journeys: int) -> None:
 
 
 def _run(out: Path, db: Path, mail_dir: Path, journeys: int, smtp: object, t0: float) -> None:
+    from sqlmodel import col, select
+
     from frontdoor.cli import _run_journeys, run_sweep
     from frontdoor.seed import generate_caseload, write_jsonl
     from models.context import current_calendar, current_pathway
@@ -86,8 +88,7 @@ def _run(out: Path, db: Path, mail_dir: Path, journeys: int, smtp: object, t0: f
     )
 
     with session_scope(url) as session:
-        refs = [r for r in session.query(Journey.ref).order_by(Journey.id).all()]
-    refs_list = [r[0] for r in refs]
+        refs_list = list(session.exec(select(Journey.ref).order_by(col(Journey.id))).all())
     _say(
         f"2. running the child_journey flow for {len(refs_list)} journeys "
         "(Prefect embedded mode; first run starts Prefect's local API) ..."

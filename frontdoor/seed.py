@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -623,6 +624,9 @@ def generate_caseload(
         raise ValueError("journeys must not be negative")
     if not teams or len(set(teams)) != len(teams):
         raise ValueError("give at least one team, each once")
+    bad = [t for t in teams if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,60}", t)]
+    if bad:
+        raise ValueError(f"team ids are letters, digits and _ . - only: {', '.join(bad)}")
     cal = calendar if calendar is not None else default_calendar()
     rng = random.Random(seed)
     roster = _build_roster(teams)

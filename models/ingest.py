@@ -12,9 +12,10 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from models.journeys import load_facts, new_journey_ref, refresh_journeys
@@ -22,6 +23,7 @@ from models.tables import Child, Event, Journey, Staff
 from timescales.calendar import OutsideCalendarHorizon, WorkingCalendar
 from timescales.evaluate import EventFact
 from timescales.guards import StaffFact, check_not_future, check_sequence, check_staff_refs
+from timescales.partition import Partition, ends_journey, partition
 from timescales.pathway import Pathway
 from timescales.records import (
     ChildDetailsRecord,
@@ -69,18 +71,6 @@ class ImportSummary:
     journey_refs: list[str] = field(default_factory=list)
 
 
-@dataclass
-class _JourneyDraft:
-    id: int | None
-    ref: str
-    child: str
-    team: str
-    opened_on: date
-    facts: list[EventFact]
-    ended_on: date | None = None
-    new: bool = False
-
-
 def decode_lines(lines: Iterable[str]) -> list[tuple[int, Any]]:
     """JSON-decode each non-blank line; a line that is not JSON becomes a LineError."""
     out: list[tuple[int, Any]] = []
@@ -93,17 +83,6 @@ def decode_lines(lines: Iterable[str]) -> list[tuple[int, Any]]:
         except json.JSONDecodeError as exc:
             out.append((n, LineError(n, None, f"not valid JSON ({exc.msg} at column {exc.colno})")))
     return out
-
-
-def _ends_on(pathway: Pathway, facts: Sequence[EventFact]) -> date | None:
-    """The date a journey ended: its first event (in date order) that ends a journey."""
-    for f in sorted(facts, key=EventFact.sort_key):
-        for rule in pathway.stage_rules:
-            if rule.matches(f.type, f.outcome):
-                if rule.ends_journey:
-                    return f.on
-                break
-    return None
 
 
 def import_records(
@@ -135,10 +114,10 @@ def import_records(
     ids = [rec.id for _, rec in parsed]
     stored: dict[str, str] = {}
     for i in range(0, len(ids), 500):
-        for rid, body in session.exec(
+        for rid, stored_body in session.exec(
             select(Event.record_id, Event.payload).where(col(Event.record_id).in_(ids[i : i + 500]))
         ).all():
-            stored[rid] = body
+            stored[rid] = stored_body
     for line, rec in parsed:
         body = payload(rec)
         if rec.id in first_line:
@@ -177,34 +156,10 @@ def import_records(
                 LineError(line, rec.id, f"manager: {rec.manager!r} is not on the staff roster")
             )
 
-    # journeys of the children this file touches, with their events so far
+    # every child this file touches: its whole history, re-partitioned into journeys
     events = [(line, rec) for line, rec, _ in fresh if isinstance(rec, JourneyEvent)]
-    children = sorted({rec.child for _, rec in events})
-    drafts: dict[str, list[_JourneyDraft]] = defaultdict(list)
-    by_ref: dict[str, _JourneyDraft] = {}
-    existing: list[Journey] = []
-    for i in range(0, len(children), 500):
-        existing += session.exec(
-            select(Journey).where(col(Journey.child_id).in_(children[i : i + 500]))
-        ).all()
-    facts = load_facts(session, [j.id for j in existing if j.id is not None])
-    for j in sorted(existing, key=lambda j: (j.opened_on, j.id or 0)):
-        assert j.id is not None
-        d = _JourneyDraft(
-            j.id, j.ref, j.child_id, j.team, j.opened_on, facts.get(j.id, []), j.ended_on
-        )
-        drafts[j.child_id].append(d)
-        by_ref[j.ref] = d
-    # references given in the file must point at a stored journey
-    extra_refs = {rec.journey for _, rec in events if rec.journey and rec.journey not in by_ref}
-    if extra_refs:
-        for j in session.exec(select(Journey).where(col(Journey.ref).in_(sorted(extra_refs)))):
-            by_ref[j.ref] = _JourneyDraft(
-                j.id, j.ref, j.child_id, j.team, j.opened_on, [], j.ended_on
-            )
-    taken = set(by_ref)
-
-    assignment: list[tuple[int, JourneyEvent, _JourneyDraft, EventFact]] = []
+    line_of: dict[str, tuple[int, JourneyEvent]] = {}
+    new_facts: dict[str, list[EventFact]] = defaultdict(list)
     seq = 10**12  # new events sort after stored ones on ties (arrival order)
     for line, rec in events:
         try:
@@ -218,28 +173,19 @@ def import_records(
             errors.append(LineError(line, rec.id, f"at: {exc}"))
             continue
         seq += 1
-        fact = EventFact(
-            rec.id, rec.type, rec.at.local_date, rec.at.instant, rec.outcome_value, seq
+        new_facts[rec.child].append(
+            EventFact(rec.id, rec.type, rec.at.local_date, rec.at.instant, rec.outcome_value, seq)
         )
-        target = _target_journey(rec, drafts[rec.child], by_ref, taken, errors, line)
-        if target is None:
-            continue
-        target.facts.append(fact)
-        target.ended_on = _ends_on(pathway, target.facts)
-        assignment.append((line, rec, target, fact))
+        line_of[rec.id] = (line, rec)
 
-    for line, rec, target, fact in assignment:
-        try:
-            check_sequence(fact, target.facts)
-        except RecordError as exc:
-            errors.append(LineError(line, rec.id, str(exc)))
+    plans = _plan_children(session, pathway, new_facts, line_of, errors)
 
     if errors:
         errors.sort(key=lambda e: e.line)
         raise ImportRejected(errors[:MAX_REPORTED_ERRORS], total=len(errors))
 
     # ---- write: nothing above touched the database ----
-    for _line, rec, body in fresh:
+    for _line, rec, record_body in fresh:
         if isinstance(rec, StaffRecord):
             row = session.get(Staff, rec.staff_id) or Staff(
                 staff_id=rec.staff_id, name="", email="", role="", team="", updated_at=now
@@ -264,94 +210,201 @@ def import_records(
                 Event(
                     record_id=rec.id,
                     type=rec.type,
-                    payload=_dump(body),
+                    payload=_dump(record_body),
                     recorded_at=now,
                     recorded_by=actor,
                     source=source,
                 )
             )
-    touched: dict[str, _JourneyDraft] = {}
-    for _line, rec, target, _fact in assignment:
-        if target.id is None:
-            row = Journey(
-                ref=target.ref,
-                child_id=target.child,
-                team=target.team,
-                opened_on=target.opened_on,
-                evaluated_at=now,
-                created_at=now,
-            )
-            session.add(row)
-            session.flush()
-            target.id = row.id
-            summary.journeys_opened += 1
-        session.add(
-            Event(
-                record_id=rec.id,
-                type=rec.type,
-                journey_id=target.id,
-                child_id=rec.child,
-                on_date=rec.at.local_date,
-                at_utc=rec.at.instant,
-                outcome=rec.outcome_value,
-                payload=_dump(payload(rec)),
-                recorded_at=now,
-                recorded_by=actor,
-                source=source,
-            )
-        )
-        summary.events += 1
-        touched[target.ref] = target
+    touched = _apply_plans(session, plans, line_of, now, actor, source, summary)
     summary.new = len(fresh)
     session.flush()
-    ids = [d.id for d in touched.values() if d.id is not None]
-    refresh_journeys(session, ids, pathway, cal, now)
-    summary.journeys_touched = sorted(ids)
+    refresh_journeys(session, sorted(touched.values()), pathway, cal, now)
+    summary.journeys_touched = sorted(touched.values())
     summary.journey_refs = sorted(touched)
     return summary
 
 
-def _target_journey(
-    rec: JourneyEvent,
-    journeys: list[_JourneyDraft],
-    by_ref: dict[str, _JourneyDraft],
-    taken: set[str],
+@dataclass
+class _ChildPlan:
+    """How one child's events fall into journeys once this file is added."""
+
+    child: str
+    existing: list[Journey]
+    parts: list[tuple[Partition, Journey | None]]  # each journey and the stored row it keeps
+    merged: list[tuple[Journey, Journey]] = field(default_factory=list)  # (folded, into)
+
+
+def _plan_children(
+    session: Session,
+    pathway: Pathway,
+    new_facts: dict[str, list[EventFact]],
+    line_of: dict[str, tuple[int, JourneyEvent]],
     errors: list[LineError],
-    line: int,
-) -> _JourneyDraft | None:
-    if rec.journey is not None:
-        target = by_ref.get(rec.journey)
-        if target is None or target.child != rec.child:
-            errors.append(
-                LineError(
-                    line,
-                    rec.id,
-                    f"journey: {rec.journey!r} is not a journey of child {rec.child!r}",
+) -> list[_ChildPlan]:
+    children = sorted(new_facts)
+    existing: dict[str, list[Journey]] = defaultdict(list)
+    for i in range(0, len(children), 500):
+        for j in session.exec(
+            select(Journey).where(col(Journey.child_id).in_(children[i : i + 500]))
+        ).all():
+            existing[j.child_id].append(j)
+    stored = load_facts(session, [j.id for js in existing.values() for j in js if j.id])
+    plans: list[_ChildPlan] = []
+    for child in children:
+        rows = sorted(existing[child], key=lambda j: (j.opened_on, j.id or 0))
+        facts = [f for j in rows if j.id for f in stored.get(j.id, [])] + new_facts[child]
+        result = partition(pathway, facts)
+        for orphan in result.orphans:
+            if orphan.id in line_of:
+                line, rec = line_of[orphan.id]
+                errors.append(
+                    LineError(
+                        line,
+                        rec.id,
+                        f"child {child!r} has no open journey on "
+                        f"{orphan.on.isoformat()} (a contact_received opens one)",
+                    )
                 )
-            )
-            return None
-        return target
-    open_ = [j for j in journeys if j.ended_on is None]
-    if open_:
-        return open_[-1]
-    if isinstance(rec, ContactReceived):
+            else:
+                blame = [line_of[f.id] for f in new_facts[child] if ends_journey(pathway, f)]
+                for line, rec in blame[:1]:
+                    errors.append(
+                        LineError(
+                            line,
+                            rec.id,
+                            f"would end the journey before event "
+                            f"{orphan.id!r} ({orphan.on.isoformat()}), already "
+                            "recorded, leaving it in no journey",
+                        )
+                    )
+        plan = _ChildPlan(child, rows, [])
+        claimed: set[int] = set()
+        for part in result.journeys:
+            ids = {f.id for f in part.events}
+            candidates = [j for j in rows if j.opening_record in ids and j.id not in claimed]
+            keep = candidates[0] if candidates else None
+            if keep is not None:
+                claimed.add(keep.id or 0)
+                plan.merged += [(j, keep) for j in candidates[1:]]
+                claimed.update(j.id or 0 for j in candidates[1:])
+            plan.parts.append((part, keep))
+            for f in part.events:
+                if f.id not in line_of:
+                    continue
+                line, rec = line_of[f.id]
+                try:
+                    check_sequence(f, part.events)
+                except RecordError as exc:
+                    errors.append(LineError(line, rec.id, str(exc)))
+                if rec.journey is not None and (keep is None or keep.ref != rec.journey):
+                    errors.append(
+                        LineError(
+                            line,
+                            rec.id,
+                            f"journey: {rec.journey!r} is not the "
+                            f"journey of child {child!r} on "
+                            f"{rec.at.local_date.isoformat()}",
+                        )
+                    )
+        plans.append(plan)
+    return plans
+
+
+def _apply_plans(
+    session: Session,
+    plans: list[_ChildPlan],
+    line_of: dict[str, tuple[int, JourneyEvent]],
+    now: datetime,
+    actor: str,
+    source: str,
+    summary: ImportSummary,
+) -> dict[str, int]:
+    """Write new events and journeys; move stored events whose journey boundaries moved."""
+    touched: dict[str, int] = {}
+    taken: set[str] = set()
+    for plan in plans:
+        for part, keep in plan.parts:
+            opening = part.opening
+            team = _opening_team(session, opening, line_of)
+            if keep is None:
+                keep = Journey(
+                    ref=_fresh_ref(session, taken),
+                    child_id=plan.child,
+                    team=team,
+                    opening_record=opening.id,
+                    opened_on=opening.on,
+                    evaluated_at=now,
+                    created_at=now,
+                )
+                summary.journeys_opened += 1
+            else:
+                keep.opening_record, keep.opened_on, keep.team = opening.id, opening.on, team
+                changed = keep.opening_record != opening.id or keep.team != team
+                keep.opening_record, keep.opened_on, keep.team = opening.id, opening.on, team
+                if changed:
+                    session.add(keep)
+            session.add(keep)
+            session.flush()
+            assert keep.id is not None
+            stored_ids = [f.id for f in part.events if f.id not in line_of]
+            moved = 0
+            if stored_ids:
+                result = session.execute(
+                    sa.update(Event)
+                    .where(col(Event.record_id).in_(stored_ids), col(Event.journey_id) != keep.id)
+                    .values(journey_id=keep.id)
+                )
+                moved = int(getattr(result, "rowcount", 0) or 0)
+            if moved or len(stored_ids) < len(part.events) or keep.ref in touched:
+                touched[keep.ref] = keep.id
+            for f in part.events:
+                if f.id not in line_of:
+                    continue
+                _line, rec = line_of[f.id]
+                session.add(
+                    Event(
+                        record_id=rec.id,
+                        type=rec.type,
+                        journey_id=keep.id,
+                        child_id=rec.child,
+                        on_date=rec.at.local_date,
+                        at_utc=rec.at.instant,
+                        outcome=rec.outcome_value,
+                        payload=_dump(payload(rec)),
+                        recorded_at=now,
+                        recorded_by=actor,
+                        source=source,
+                    )
+                )
+                summary.events += 1
+        for folded, into in plan.merged:
+            folded.merged_into = into.ref
+            session.add(folded)
+            assert folded.id is not None
+            touched[folded.ref] = folded.id
+    return touched
+
+
+def _opening_team(
+    session: Session, opening: EventFact, line_of: dict[str, tuple[int, JourneyEvent]]
+) -> str:
+    if opening.id in line_of:
+        rec = line_of[opening.id][1]
+        assert isinstance(rec, ContactReceived)
+        return rec.team
+    body = session.exec(select(Event.payload).where(Event.record_id == opening.id)).one()
+    team = json.loads(body)["team"]
+    assert isinstance(team, str)
+    return team
+
+
+def _fresh_ref(session: Session, taken: set[str]) -> str:
+    while True:
         ref = new_journey_ref(taken)
         taken.add(ref)
-        draft = _JourneyDraft(None, ref, rec.child, rec.team, rec.at.local_date, [], new=True)
-        journeys.append(draft)
-        by_ref[ref] = draft
-        return draft
-    # late entry: an event dated within a journey that has since ended joins that journey
-    on = rec.at.local_date
-    for j in reversed(journeys):
-        if j.opened_on <= on and j.ended_on is not None and on <= j.ended_on:
-            return j
-    errors.append(
-        LineError(
-            line, rec.id, f"child {rec.child!r} has no open journey (a contact_received opens one)"
-        )
-    )
-    return None
+        if session.exec(select(Journey.id).where(Journey.ref == ref)).first() is None:
+            return ref
 
 
 def _dump(body: dict[str, Any]) -> str:

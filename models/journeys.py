@@ -13,8 +13,10 @@ import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from models.tables import Clock, Event, Journey, Timer
@@ -49,15 +51,15 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
 def load_facts(session: Session, journey_ids: Sequence[int]) -> dict[int, list[EventFact]]:
     facts: dict[int, list[EventFact]] = defaultdict(list)
     for chunk in _chunks(journey_ids):
-        rows = session.exec(
-            select(
-                Event.journey_id,
-                Event.record_id,
-                Event.type,
-                Event.on_date,
-                Event.at_utc,
-                Event.outcome,
-                Event.seq,
+        rows = session.execute(
+            sa.select(
+                col(Event.journey_id),
+                col(Event.record_id),
+                col(Event.type),
+                col(Event.on_date),
+                col(Event.at_utc),
+                col(Event.outcome),
+                col(Event.seq),
             ).where(col(Event.journey_id).in_(chunk))
         ).all()
         for jid, rid, typ, on, at, outcome, seq in rows:
@@ -99,6 +101,9 @@ def refresh_journeys(
         results[jid] = ev
         journey.stage = ev.stage
         journey.ended_on = ev.ended_on
+        if journey.merged_into is not None:
+            # late entry folded this journey into another: no events, no clocks, no timers
+            journey.stage, journey.ended_on = "closed", journey.opened_on
         journey.flags = " ".join(ev.flags)
         journey.pathway_version = ev.pathway_version
         journey.worker = workers.get(jid, journey.worker)
@@ -112,11 +117,17 @@ def refresh_journeys(
 def _workers(session: Session, ids: Sequence[int]) -> dict[int, str]:
     rows: dict[int, list[tuple[date, datetime, int, str]]] = defaultdict(list)
     for chunk in _chunks(ids):
-        q = select(Event.journey_id, Event.on_date, Event.at_utc, Event.seq, Event.payload).where(
+        q = sa.select(
+            col(Event.journey_id),
+            col(Event.on_date),
+            col(Event.at_utc),
+            col(Event.seq),
+            col(Event.payload),
+        ).where(
             col(Event.journey_id).in_(chunk),
             col(Event.type).in_(["contact_received", "referral_decision", "assessment_started"]),
         )
-        for jid, on, at, seq, payload in session.exec(q).all():
+        for jid, on, at, seq, payload in session.execute(q).all():
             worker = json.loads(payload).get("worker")
             if worker and jid is not None and on and at and seq is not None:
                 rows[jid].append((on, at, seq, worker))
@@ -131,12 +142,12 @@ def _sync_clocks(
     now: datetime,
 ) -> None:
     wanted = {c.gate for c in ev.clocks}
-    for gate, row in existing.items():
+    for gate, stale in existing.items():
         if gate not in wanted:
-            session.delete(row)
+            session.delete(stale)
     for c in ev.clocks:
         row = existing.get(c.gate)
-        values = {
+        values: dict[str, Any] = {
             "kind": c.kind,
             "reporting_only": c.reporting_only,
             "limit_working_days": c.limit_working_days,
@@ -170,11 +181,11 @@ def _sync_timers(
     wanted: dict[tuple[str, date, str, int], tuple[date, str, str]] = {}
     for t in ev.timers:
         wanted[(t.gate, cycles[t.gate], t.kind, t.level)] = (t.due_on, t.to, t.template)
-    for key, row in existing.items():
-        if key not in wanted and row.claimed_at is None and row.cancelled_at is None:
-            row.cancelled_at = now
-            row.outcome = "cancelled"
-            session.add(row)
+    for key, old in existing.items():
+        if key not in wanted and old.claimed_at is None and old.cancelled_at is None:
+            old.cancelled_at = now
+            old.outcome = "cancelled"
+            session.add(old)
     for key, (due_on, to, template) in wanted.items():
         due_at = due_instant(due_on, pathway.notify_time)
         row = existing.get(key)

@@ -43,13 +43,26 @@ def claim_due_timers(
     if journey_id is not None:
         pick = pick.where(Timer.journey_id == journey_id)
     if session.get_bind().dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
-    stmt = (
-        sa.update(Timer)
-        .where(col(Timer.id).in_(pick.scalar_subquery()), col(Timer.claimed_at).is_(None))
-        .values(claimed_at=now)
-        .returning(Timer.id)
-    )
+        # MATERIALIZED: evaluated once. Inlined into `id IN (...)`, PostgreSQL re-runs the
+        # LIMIT ... SKIP LOCKED subquery per row and claims past the limit (measured).
+        picked = (
+            pick.with_for_update(skip_locked=True)
+            .cte("picked")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
+        )
+        stmt = (
+            sa.update(Timer)
+            .where(col(Timer.id) == picked.c.id, col(Timer.claimed_at).is_(None))
+            .values(claimed_at=now)
+            .returning(col(Timer.id))
+        )
+    else:
+        stmt = (
+            sa.update(Timer)
+            .where(col(Timer.id).in_(pick.scalar_subquery()), col(Timer.claimed_at).is_(None))
+            .values(claimed_at=now)
+            .returning(col(Timer.id))
+        )
     ids = [row[0] for row in session.execute(stmt).all()]
     if not ids:
         return []
@@ -109,7 +122,8 @@ class Roster:
     def _with_role(self, role: str, team: str | None) -> Staff | None:
         pool = sorted((s for s in self.by_id.values() if s.role == role), key=lambda s: s.staff_id)
         same_team = [s for s in pool if s.team == team]
-        return (same_team or pool or [None])[0]
+        chosen = same_team or pool
+        return chosen[0] if chosen else None
 
     def resolve(self, role: str, team: str, worker: str | None) -> Recipient | None:
         """``allocated_worker``, or the first holder of ``role`` up the worker's management

@@ -65,8 +65,12 @@ class Journey(SQLModel, table=True):
     child_id: str = Field(max_length=100, index=True)
     team: str = Field(max_length=100, index=True)
     worker: str | None = Field(default=None, max_length=100, index=True)
+    opening_record: str = Field(max_length=100, description="record id of the opening contact")
     opened_on: date
     ended_on: date | None = Field(default=None, index=True)
+    merged_into: str | None = Field(
+        default=None, max_length=12, description="set when late entry folded it into another"
+    )
     stage: str = Field(default="contact", max_length=40)
     flags: str = Field(default="", max_length=400, description="space-separated flags")
     pathway_version: int = 1

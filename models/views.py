@@ -59,28 +59,28 @@ def iter_gate_rows(
     left out.
     """
     q = (
-        select(
-            Journey.ref,
-            Journey.child_id,
-            Journey.team,
-            Clock.gate,
-            Clock.kind,
-            Clock.reporting_only,
-            Clock.started_on,
-            Clock.due_on,
-            Clock.due_soon_from,
-            Clock.stopped_on,
-            Clock.cancelled_on,
+        sa.select(
+            col(Journey.ref),
+            col(Journey.child_id),
+            col(Journey.team),
+            col(Clock.gate),
+            col(Clock.kind),
+            col(Clock.reporting_only),
+            col(Clock.started_on),
+            col(Clock.due_on),
+            col(Clock.due_soon_from),
+            col(Clock.stopped_on),
+            col(Clock.cancelled_on),
         )
         .join(Journey, col(Journey.id) == col(Clock.journey_id))
         .where(col(Clock.started_on) <= as_of)
         .order_by(col(Journey.ref), col(Clock.id))
     )
     if team is not None:
-        q = q.where(Journey.team == team)
+        q = q.where(col(Journey.team) == team)
     if journey_id is not None:
-        q = q.where(Clock.journey_id == journey_id)
-    for ref, child, tm, gate, kind, rep, start, due, soon, stop, cancel in session.exec(q):
+        q = q.where(col(Clock.journey_id) == journey_id)
+    for ref, child, tm, gate, kind, rep, start, due, soon, stop, cancel in session.execute(q):
         stopped = stop if stop is not None and stop <= as_of else None
         cancelled = cancel if cancel is not None and cancel <= as_of else None
         yield GateRow(

@@ -26,7 +26,7 @@ MAX_BACKOFF = timedelta(hours=1)
 
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, ... capped at an hour."""
-    return min(BASE_BACKOFF * (2 ** max(0, attempts - 1)), MAX_BACKOFF)
+    return min(BASE_BACKOFF * (1 << max(0, attempts - 1)), MAX_BACKOFF)
 
 
 @dataclass
@@ -66,6 +66,7 @@ def deliver_pending(
             ).all()
         )
     for oid in ids:
+        assert oid is not None
         with session_scope(url) as session:
             msg = session.get(Outbox, oid, with_for_update={"skip_locked": True})
             if msg is None or msg.status != "pending":
@@ -106,5 +107,5 @@ def deliver_pending(
 
 
 deliver_pending_task = task(
-    deliver_pending, name="deliver-notifications", cache_policy=NO_CACHE, persist_result=False
-)
+    name="deliver-notifications", cache_policy=NO_CACHE, persist_result=False
+)(deliver_pending)

@@ -19,6 +19,7 @@ from models.db import session_scope
 from models.journeys import refresh_journeys
 from models.tables import Clock, Journey
 from models.views import GateRow, focus_gate, iter_gate_rows, state_name_for
+from tasks.notify import EnqueueReport, enqueue_due
 
 
 class UnknownJourney(LookupError):
@@ -53,26 +54,36 @@ def _journey_id(session: Session, ref: str) -> int:
     return jid
 
 
-def refresh_and_describe(journey_ref: str, now: datetime) -> JourneySnapshot:
+def _describe(session: Session, jid: int, now: datetime) -> JourneySnapshot:
     pathway = current_pathway()
+    journey = session.get(Journey, jid)
+    assert journey is not None
+    as_of = today_london(now)
+    rows = list(iter_gate_rows(session, as_of, journey_id=jid))
+    return JourneySnapshot(
+        ref=journey.ref,
+        team=journey.team,
+        stage=journey.stage,
+        state_name=state_name_for(pathway, journey.stage, rows),
+        flags=tuple(journey.flags.split()),
+        focus_gate=focus_gate(rows),
+        as_of=as_of,
+        gates=tuple(rows),
+    )
+
+
+def describe(journey_ref: str, now: datetime) -> JourneySnapshot:
+    """The journey as stored (no re-evaluation): used to tag a run before it starts."""
+    with session_scope(database_url()) as session:
+        return _describe(session, _journey_id(session, journey_ref), now)
+
+
+def refresh_and_describe(journey_ref: str, now: datetime) -> JourneySnapshot:
     with session_scope(database_url()) as session:
         jid = _journey_id(session, journey_ref)
-        refresh_journeys(session, [jid], pathway, current_calendar(), now)
+        refresh_journeys(session, [jid], current_pathway(), current_calendar(), now)
         session.flush()
-        journey = session.get(Journey, jid)
-        assert journey is not None
-        as_of = today_london(now)
-        rows = list(iter_gate_rows(session, as_of, journey_id=jid))
-        return JourneySnapshot(
-            ref=journey.ref,
-            team=journey.team,
-            stage=journey.stage,
-            state_name=state_name_for(pathway, journey.stage, rows),
-            flags=tuple(journey.flags.split()),
-            focus_gate=focus_gate(rows),
-            as_of=as_of,
-            gates=tuple(rows),
-        )
+        return _describe(session, jid, now)
 
 
 def mark_published(journey_ref: str, state_name: str, now: datetime) -> None:
@@ -114,12 +125,19 @@ def stale_journey_refs(now: datetime, limit: int) -> list[str]:
         return list(session.exec(q).all())
 
 
-refresh_journey_task = task(
-    refresh_and_describe, name="refresh-journey", cache_policy=NO_CACHE, persist_result=False
-)
-mark_published_task = task(
-    mark_published, name="mark-published", cache_policy=NO_CACHE, persist_result=False
-)
-stale_journeys_task = task(
-    stale_journey_refs, name="find-stale-journeys", cache_policy=NO_CACHE, persist_result=False
+def bring_up_to_date(journey_ref: str, now: datetime) -> tuple[JourneySnapshot, EnqueueReport]:
+    """Re-evaluate the journey's clocks, then queue whatever of its reminders and escalations
+    is due: one task, so a journey run costs as few round trips to Prefect's API as possible."""
+    snap = refresh_and_describe(journey_ref, now)
+    return snap, enqueue_due(now, journey_ref=journey_ref)
+
+
+bring_up_to_date_task = task(
+    name="bring-journey-up-to-date",
+    task_run_name="journey {journey_ref}",
+    cache_policy=NO_CACHE,
+    persist_result=False,
+)(bring_up_to_date)
+stale_journeys_task = task(name="find-stale-journeys", cache_policy=NO_CACHE, persist_result=False)(
+    stale_journey_refs
 )

@@ -163,5 +163,5 @@ def _name(roster: Roster, staff_id: str | None) -> str:
 
 
 enqueue_due_task = task(
-    enqueue_due, name="enqueue-due-notifications", cache_policy=NO_CACHE, persist_result=False
-)
+    name="enqueue-due-notifications", cache_policy=NO_CACHE, persist_result=False
+)(enqueue_due)

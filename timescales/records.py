@@ -179,6 +179,7 @@ class ChildDetailsRecord(_Record):
 class _Event(_Record):
     """Fields every journey event carries."""
 
+    type: str
     child: str = Field(min_length=1, max_length=100)
     at: Annotated[EventTime, BeforeValidator(parse_at), PlainSerializer(lambda t: t.raw)]
     by: str | None = None

@@ -1,0 +1,37 @@
+# Two commands on a fresh machine:  make demo  |  make test
+# Both install what they need (uv, then the locked dependencies in .venv).
+SHELL := /bin/bash
+PY ?= python3
+UV := $(PY) -m uv
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint bench setup clean serve
+
+$(BIN)/frontdoor: pyproject.toml uv.lock
+	@$(PY) -m uv --version >/dev/null 2>&1 || $(PY) -m pip install --quiet --disable-pip-version-check uv
+	$(UV) sync --frozen --all-groups
+	@touch $@
+
+setup: $(BIN)/frontdoor
+
+demo: setup  ## load a synthetic caseload, run every journey flow and a sweep, deliver the email
+	$(BIN)/frontdoor demo
+
+serve: setup  ## embedded scheduler: a sweep every few minutes (uses FRONTDOOR_DATABASE_URL)
+	$(BIN)/frontdoor serve
+
+test: setup  ## the whole test suite (unit + integration on SQLite, PostgreSQL and real SMTP)
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+bench: setup  ## sweep and gates evaluation at 10k and 100k open journeys, against bare SQL
+	$(BIN)/python -m bench.sweep_bench
+
+clean:
+	rm -rf demo-output .prefect frontdoor.db .pytest_cache .mypy_cache .ruff_cache
