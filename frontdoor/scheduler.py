@@ -20,21 +20,15 @@ from apscheduler.triggers.interval import IntervalTrigger
 JOB_ID = "timescale-sweep"
 
 
-def _sweep_job(report: Callable[[dict[str, Any]], None]) -> None:
-    from frontdoor.cli import run_sweep
-
-    report(run_sweep(None))
-
-
 def add_sweep_job(
     scheduler: BlockingScheduler | BackgroundScheduler,
     minutes: int,
-    report: Callable[[dict[str, Any]], None],
+    job: Callable[[], None],
 ) -> None:
+    """Schedule ``job`` now and every ``minutes`` after."""
     scheduler.add_job(
-        _sweep_job,
+        job,
         IntervalTrigger(minutes=minutes),
-        args=[report],
         id=JOB_ID,
         next_run_time=datetime.now(UTC),
         misfire_grace_time=None,
@@ -45,8 +39,16 @@ def add_sweep_job(
 
 
 def run_forever(minutes: int, report: Callable[[dict[str, Any]], None]) -> None:
+    from frontdoor.cli import run_sweep
+
+    def sweep() -> None:
+        try:
+            report(run_sweep(None))
+        except Exception as exc:  # one failed sweep must not stop the scheduler
+            print(f"frontdoor: sweep failed: {exc}", flush=True)
+
     scheduler = BlockingScheduler(timezone="Europe/London")
-    add_sweep_job(scheduler, minutes, report)
+    add_sweep_job(scheduler, minutes, sweep)
     print(f"frontdoor: sweeping every {minutes} minute(s); Ctrl-C to stop", flush=True)
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()

@@ -1,0 +1,39 @@
+"""The embedded scheduler's job: runs at once, never dropped after downtime, never twice at once."""
+
+from __future__ import annotations
+
+import threading
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from frontdoor.scheduler import JOB_ID, add_sweep_job
+
+
+def test_sweep_job_runs_at_start_and_is_configured_not_to_drop_or_overlap() -> None:
+    ran = threading.Event()
+    scheduler = BackgroundScheduler(timezone="Europe/London")
+    add_sweep_job(scheduler, 5, ran.set)
+    job = scheduler.get_job(JOB_ID)
+    assert job is not None
+    assert job.misfire_grace_time is None  # APScheduler's default (1 s) drops runs silently
+    assert job.coalesce is True
+    assert job.max_instances == 1
+    assert job.trigger.interval.total_seconds() == 300
+    scheduler.start()
+    try:
+        assert ran.wait(10), "the first sweep should run as soon as the scheduler starts"
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def test_adding_the_job_twice_keeps_one_owner_of_time() -> None:
+    scheduler = BackgroundScheduler(timezone="Europe/London")
+    scheduler.start(paused=True)
+    try:
+        add_sweep_job(scheduler, 5, lambda: None)
+        add_sweep_job(scheduler, 10, lambda: None)
+        jobs = scheduler.get_jobs()
+        assert [j.id for j in jobs] == [JOB_ID]
+        assert jobs[0].trigger.interval.total_seconds() == 600
+    finally:
+        scheduler.shutdown(wait=False)
