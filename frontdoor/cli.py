@@ -74,6 +74,16 @@ def _as_of(value: str | None) -> datetime:
         raise UserError(f"--as-of {value!r} is not an ISO date or datetime") from None
 
 
+def _as_of_date(value: str | None) -> date:
+    """A London date from an --as-of date or datetime; today when not given."""
+    if value and len(value.strip()) == 10:
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise UserError(f"--as-of {value!r} is not an ISO date") from None
+    return today_london(_as_of(value))
+
+
 def _db() -> str:
     from models.context import database_url
     from models.db import init_db
@@ -194,9 +204,7 @@ def gates_cmd(
         from models.tables import AccessLog
         from models.views import iter_gate_rows
 
-        day = today_london(_as_of(as_of)) if as_of else today_london()
-        if as_of and len(as_of.strip()) == 10:
-            day = date.fromisoformat(as_of.strip())
+        day = _as_of_date(as_of)
         url = _db()
         with session_scope(url) as session:
             rows = list(iter_gate_rows(session, day, team=team))
