@@ -35,6 +35,16 @@ class Settings(BaseSettings):
     sweep_publish_batch: int = 200
     sweep_interval_minutes: int = 5
     actor: str | None = Field(default=None, description="who is acting, for the access log")
+    # The web dashboard (frontdoor serve). Without a session secret, one is generated per process
+    # (everyone signs in again after a restart).
+    session_secret: str | None = None
+    session_hours: int = 8
+    cookie_secure: bool = True  # browsers accept Secure cookies on http://127.0.0.1 too
+    digest_time: str = "08:00"  # the team digest, Europe/London (embedded scheduler)
+    # OIDC-ready: the identity provider of a real authority (not implemented yet; see README).
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
 
     def acting_user(self) -> str:
         if self.actor:

@@ -29,6 +29,9 @@ app = typer.Typer(
 )
 pathway_app = typer.Typer(help="Check and show the pathway (timescales as data).")
 app.add_typer(pathway_app, name="pathway")
+from frontdoor.cli_web import users_app  # noqa: E402  (the dashboard's commands)
+
+app.add_typer(users_app, name="users")
 
 T = TypeVar("T")
 
@@ -307,21 +310,15 @@ def run_journeys_cmd(
 
 @app.command("serve")
 def serve_cmd(
+    port: Annotated[int, typer.Option(help="port on 127.0.0.1 for the dashboard")] = 8000,
     interval: Annotated[
         int | None, typer.Option(help="minutes between sweeps (FRONTDOOR_SWEEP_INTERVAL_MINUTES)")
     ] = None,
 ) -> None:
-    """Run the embedded scheduler: a timescale sweep every few minutes until stopped."""
-    from frontdoor import prefect_env
-    from frontdoor.scheduler import run_forever
+    """The web dashboard on 127.0.0.1 and the embedded scheduler (sweeps, team digest)."""
+    from frontdoor.cli_web import serve
 
-    if not prefect_env.embedded():
-        _fail(
-            "PREFECT_API_URL is set: with a Prefect server the timescale-sweep deployment "
-            "(prefect.yaml) owns time; running both would sweep twice"
-        )
-    _guard(_db)
-    run_forever(interval or get_settings().sweep_interval_minutes, _print_sweep)
+    serve(port, interval)
 
 
 @pathway_app.command("check")

@@ -143,6 +143,8 @@ def _run(out: Path, db: Path, mail_dir: Path, journeys: int, smtp: object, t0: f
         _say(f"  read one:  less {files[0]}")
     _say(f"  the caseload that was loaded: {caseload}")
     _say("")
+    _say(demo_sign_ins(url, now))
+    _say("")
     _say("Next:")
     _say(
         f"  FRONTDOOR_DATABASE_URL=sqlite:///{db} .venv/bin/frontdoor gates --as-of "
@@ -150,10 +152,31 @@ def _run(out: Path, db: Path, mail_dir: Path, journeys: int, smtp: object, t0: f
     )
     _say(
         f"  FRONTDOOR_DATABASE_URL=sqlite:///{db} .venv/bin/frontdoor serve   "
-        "(the embedded scheduler: a sweep every few minutes)"
+        "--port 8000   (the dashboard on http://127.0.0.1:8000/ and the embedded scheduler)"
     )
     _say(
         f"  Prefect's view of the flow runs: PREFECT_HOME={(out / '.prefect').resolve()} "
         ".venv/bin/prefect server start"
     )
     _say(f"demo finished in {time.perf_counter() - t0:.0f}s")
+
+
+DEMO_PASSWORD = "frontdoor-demo"
+DEMO_USERS = ("tm-north", "sw-north-1", "sm-1", "ops-1")
+
+
+def demo_sign_ins(url: str, now: object) -> str:
+    """Give a few demo staff a known password (synthetic data only) and say so."""
+    from frontdoor.web.auth import set_password
+    from models.db import session_scope
+    from models.tables import Staff
+
+    lines = [f"Dashboard sign-ins (synthetic demo data; password {DEMO_PASSWORD!r} for all):"]
+    with session_scope(url) as session:
+        for staff_id in DEMO_USERS:
+            staff = session.get(Staff, staff_id)
+            if staff is None:
+                continue
+            set_password(session, staff_id, DEMO_PASSWORD, now)  # type: ignore[arg-type]
+            lines.append(f"  {staff_id:12} {staff.role} ({staff.team})")
+    return "\n".join(lines)

@@ -52,3 +52,60 @@ def run_forever(minutes: int, report: Callable[[dict[str, Any]], None]) -> None:
     print(f"frontdoor: sweeping every {minutes} minute(s); Ctrl-C to stop", flush=True)
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
+
+
+DIGEST_JOB_ID = "team-digest"
+
+
+def add_digest_job(
+    scheduler: BlockingScheduler | BackgroundScheduler, at: str, job: Callable[[], None]
+) -> None:
+    """The daily team digest at ``at`` (HH:MM, Europe/London), with the sweep's job settings."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    hh, mm = (int(x) for x in at.split(":"))
+    scheduler.add_job(
+        job,
+        CronTrigger(day_of_week="mon-fri", hour=hh, minute=mm, timezone="Europe/London"),
+        id=DIGEST_JOB_ID,
+        misfire_grace_time=None,
+        coalesce=True,
+        max_instances=1,
+        replace_existing=True,
+    )
+
+
+def start_background(
+    minutes: int, report: Callable[[dict[str, Any]], None], digest_at: str
+) -> BackgroundScheduler:
+    """The embedded scheduler in a background thread (beside the web server in one process)."""
+    from frontdoor.cli import run_sweep
+
+    def sweep() -> None:
+        try:
+            report(run_sweep(None))
+        except Exception as exc:  # one failed sweep must not stop the scheduler
+            print(f"frontdoor: sweep failed: {exc}", flush=True)
+
+    def digest() -> None:
+        try:
+            result = run_team_digest(None)
+            print(f"frontdoor: team digest sent: {result}", flush=True)
+        except Exception as exc:
+            print(f"frontdoor: team digest failed: {exc}", flush=True)
+
+    scheduler = BackgroundScheduler(timezone="Europe/London")
+    add_sweep_job(scheduler, minutes, sweep)
+    add_digest_job(scheduler, digest_at, digest)
+    scheduler.start()
+    return scheduler
+
+
+def run_team_digest(as_of: str | None) -> dict[str, Any]:
+    from frontdoor import prefect_env
+
+    prefect_env.configure()
+    from flows.team_digest import team_digest
+
+    with prefect_env.runtime():
+        return team_digest(as_of=as_of)

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, create_engine
 
 from models import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from models import dashboard  # noqa: F401  (the dashboard's tables)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -1,0 +1,216 @@
+"""The application factory, sign-in/out, and what every request shares (user, scope, CSRF).
+
+Pages answer 404 for anything out of the user's scope (never 403, which would say it exists);
+a request without a signed-in user is sent to the sign-in page (pages) or answered 401 (API).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Form, Request
+from fastapi.exceptions import HTTPException
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.middleware.sessions import SessionMiddleware
+
+from config.clock import now_utc, today_london
+from config.settings import Settings
+from frontdoor.web.auth import csrf_ok, new_csrf_token, provider_for
+from models.dashboard import Scope, log_access, scope_for
+from models.db import init_db, session_scope
+from models.tables import Staff
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
+
+STATUS_TAG = {
+    "overdue": ("Overdue", "govuk-tag--red"),
+    "due_soon": ("Due soon", "govuk-tag--yellow"),
+    "open": ("On track", "govuk-tag--green"),
+    "met": ("Met", "govuk-tag--grey"),
+    "met_late": ("Met late", "govuk-tag--orange"),
+    "cancelled": ("Cancelled", "govuk-tag--grey"),
+    "not_started": ("Not started", "govuk-tag--grey"),
+}
+TEMPLATES.env.globals["STATUS_TAG"] = STATUS_TAG
+
+
+class NotSignedIn(Exception):
+    pass
+
+
+def state(request: Request) -> Any:
+    return request.app.state
+
+
+def today(request: Request) -> date:
+    """The London date the views are computed for: today, or the app's fixed ``as_of`` (tests,
+    bench)."""
+    fixed: date | None = state(request).as_of
+    return fixed if fixed is not None else today_london()
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = new_csrf_token()
+        request.session["csrf"] = token
+    return str(token)
+
+
+def check_csrf(request: Request, given: str | None) -> None:
+    if not csrf_ok(request.session.get("csrf"), given):
+        raise HTTPException(400, "the form has expired or did not come from this site")
+
+
+def current_user(request: Request) -> Scope:
+    staff_id = request.session.get("staff_id")
+    if not staff_id:
+        raise NotSignedIn()
+    with session_scope(state(request).url) as s:
+        staff = s.get(Staff, staff_id)
+        if staff is None:
+            request.session.clear()
+            raise NotSignedIn()
+        return scope_for(staff)
+
+
+def render(request: Request, template: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
+    user = ctx.pop("user", None)
+    return TEMPLATES.TemplateResponse(
+        request,
+        template,
+        {"user": user, "csrf": csrf_token(request), "today": today(request), **ctx},
+        status_code=status_code,
+    )
+
+
+def audit(request: Request, user: Scope | None, action: str, **kw: Any) -> None:
+    with session_scope(state(request).url) as s:
+        log_access(
+            s,
+            actor=f"staff:{user.staff_id}" if user else "anonymous",
+            action=action,
+            now=now_utc(),
+            **kw,
+        )
+
+
+def create_app(settings: Settings, *, as_of: date | None = None) -> FastAPI:
+    """The dashboard for ``settings`` (database, pathway, session secret). ``as_of`` fixes the
+    date the views are computed for (tests and the bench); by default, today in London."""
+    from frontdoor.web import api, pages
+
+    provider = provider_for(settings)
+    app = FastAPI(
+        title="frontdoor",
+        summary="Statutory timescales of the children's services front door",
+        docs_url=None,  # Swagger UI loads from a CDN; the description is at /api/openapi.json
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.settings = settings
+    app.state.url = settings.database_url
+    app.state.provider = provider
+    app.state.as_of = as_of
+    init_db(settings.database_url)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.session_secret or secrets.token_urlsafe(48),
+        session_cookie="frontdoor_session",
+        max_age=settings.session_hours * 3600,
+        same_site="lax",
+        https_only=settings.cookie_secure,
+    )
+    static = HERE / "static"
+    app.mount("/static", StaticFiles(directory=static), name="static")
+    # the GOV.UK stylesheet refers to /assets/...
+    app.mount("/assets", StaticFiles(directory=static / "govuk" / "assets"), name="assets")
+
+    @app.exception_handler(NotSignedIn)
+    async def _not_signed_in(request: Request, _exc: NotSignedIn) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": "sign in first"}, status_code=401)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/sign-in?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        title = {404: "Page not found", 403: "You cannot do that"}.get(
+            exc.status_code, "There is a problem"
+        )
+        return render(
+            request,
+            "error.html",
+            status_code=exc.status_code,
+            title=title,
+            message=exc.detail if exc.status_code != 404 else None,
+            user=None,
+        )
+
+    @app.get("/sign-in", include_in_schema=False)
+    def sign_in_form(request: Request, next: str = "/") -> HTMLResponse:
+        return render(request, "sign_in.html", next=_safe_next(next), error=None)
+
+    @app.post("/sign-in", include_in_schema=False)
+    def sign_in(
+        request: Request,
+        username: str = Form(""),
+        password: str = Form(""),
+        csrf_token: str = Form(""),
+        next: str = Form("/"),
+    ) -> Response:
+        check_csrf(request, csrf_token)
+        with session_scope(app.state.url) as s:
+            staff_id = provider.authenticate(s, username, password)
+            log_access(
+                s,
+                actor=f"staff:{staff_id}" if staff_id else "anonymous",
+                action="sign_in" if staff_id else "sign_in_failed",
+                now=now_utc(),
+                detail=f"username={username[:100]}",
+            )
+        if staff_id is None:
+            return render(
+                request,
+                "sign_in.html",
+                status_code=401,
+                next=_safe_next(next),
+                error="Enter a correct staff ID and password",
+            )
+        request.session.clear()  # a fresh session on sign-in (no fixation)
+        request.session["staff_id"] = staff_id
+        request.session["csrf"] = new_csrf_token()
+        return RedirectResponse(_safe_next(next), status_code=303)
+
+    @app.post("/sign-out", include_in_schema=False)
+    def sign_out(request: Request, csrf_token: str = Form("")) -> Response:
+        check_csrf(request, csrf_token)
+        user = current_user(request)
+        audit(request, user, "sign_out")
+        request.session.clear()
+        return RedirectResponse("/sign-in", status_code=303)
+
+    @app.get("/api/openapi.json", include_in_schema=False)
+    def openapi(request: Request) -> JSONResponse:
+        current_user(request)
+        return JSONResponse(app.openapi())
+
+    app.include_router(pages.router)
+    app.include_router(api.router)
+    return app
+
+
+def _safe_next(target: str) -> str:
+    """Only paths on this site (no open redirect)."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target

@@ -1,0 +1,324 @@
+"""Server-rendered pages: team view, journey page, forecast, service view, ops pages."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from fastapi import APIRouter, Request
+from fastapi.exceptions import HTTPException
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from config.clock import now_utc
+from frontdoor.web.app import audit, check_csrf, current_user, render, state, today
+from frontdoor.web.recording import OutOfScope, RosterChangeRefused, record
+from models.context import current_calendar, current_pathway
+from models.dashboard import (
+    AckError,
+    Scope,
+    access_log,
+    acknowledge,
+    clock_rows,
+    counts_from,
+    forecast,
+    journey_events,
+    journey_in_scope,
+    journey_messages,
+    log_access,
+    open_escalations,
+    open_journey_counts,
+    staff_in_scope,
+    staff_names,
+)
+from models.db import session_scope
+from models.ingest import ImportRejected
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 100
+
+# Events a manager owns, and the form fields each takes (besides the date).
+MANAGER_FORMS: dict[str, tuple[str, ...]] = {
+    "referral_decision": ("outcome", "primary_need", "worker"),
+    "icpc_delay_agreed": ("reason", "rationale", "manager", "chair"),
+    "contact_outcome": ("outcome", "consent", "consent_reason", "approved_by"),
+    "closed": ("reason",),
+}
+
+
+def _cases(user: Scope) -> None:
+    if not user.sees_cases:
+        raise HTTPException(404, "Not Found")
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    user = current_user(request)
+    if user.is_ops:
+        return RedirectResponse("/service", status_code=303)
+    if user.kind == "all":
+        return RedirectResponse("/service", status_code=303)
+    if not user.sees_cases:
+        return RedirectResponse("/pathway", status_code=303)
+    return RedirectResponse("/team", status_code=303)
+
+
+@router.get("/team")
+def team_view(
+    request: Request,
+    worker: str = "",
+    stage: str = "",
+    gate: str = "",
+    team: str = "",
+    sort: str = "due",
+    page: int = 1,
+) -> HTMLResponse:
+    user = current_user(request)
+    _cases(user)
+    day = today(request)
+    cal = current_calendar()
+    horizon = cal.add_working_days(day, 5)
+    chosen_team = team or (user.team if user.kind != "all" else "")
+    url = state(request).url
+    with session_scope(url) as s:
+        all_rows = clock_rows(s, user, day, team=chosen_team or None)
+        escalations = open_escalations(s, user)
+        names = staff_names(s)
+        staff = staff_in_scope(s, user)
+        teams = sorted(open_journey_counts(s, user))
+        log_access(
+            s,
+            actor=f"staff:{user.staff_id}",
+            action="view_team",
+            now=now_utc(),
+            detail=f"team={chosen_team or '*'} worker={worker or '*'} stage={stage or '*'} "
+            f"gate={gate or '*'}",
+        )
+    escalations = [e for e in escalations if not chosen_team or e.team == chosen_team]
+    counts = counts_from(all_rows, escalations, horizon).get("*")
+    rows = [
+        r
+        for r in all_rows
+        if (not worker or r.worker == worker)
+        and (not stage or r.stage == stage)
+        and (not gate or r.gate == gate)
+    ]
+    rows.sort(key=lambda r: (r.due_on, r.journey, r.gate), reverse=sort == "-due")
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    pathway = current_pathway()
+    return render(
+        request,
+        "team.html",
+        user=user,
+        rows=rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        total=len(rows),
+        page=page,
+        pages=pages,
+        counts=counts,
+        escalations=escalations[:50],
+        names=names,
+        workers=[m for m in staff if m.role == "social_worker"],
+        stages=[st.id for st in pathway.stages],
+        gates=[g.id for g in pathway.gates if not g.reporting_only],
+        teams=teams,
+        filters={"worker": worker, "stage": stage, "gate": gate, "team": chosen_team, "sort": sort},
+    )
+
+
+def _journey_page(
+    request: Request, user: Scope, ref: str, *, errors: list[str] | None = None, status: int = 200
+) -> HTMLResponse:
+    day = today(request)
+    pathway = current_pathway()
+    with session_scope(state(request).url) as s:
+        journey = journey_in_scope(s, ref, user)
+    if journey is None:
+        audit(request, user, "journey_not_found", detail=f"ref={ref[:20]}")
+        raise HTTPException(404, "Not Found")
+    assert journey.id is not None
+    with session_scope(state(request).url) as s:
+        clocks = clock_rows(s, user, day, open_only=False, journey_id=journey.id)
+        events = journey_events(s, journey.id)
+        messages = journey_messages(s, journey.id)
+        escalations = open_escalations(s, user, journey_id=journey.id)
+        names = staff_names(s)
+        staff = staff_in_scope(s, Scope(user.staff_id, "", "", journey.team, "team"))
+        log_access(
+            s,
+            actor=f"staff:{user.staff_id}",
+            action="view_journey",
+            now=now_utc(),
+            journey_id=journey.id,
+            detail=f"ref={journey.ref}",
+        )
+    return render(
+        request,
+        "journey.html",
+        status_code=status,
+        user=user,
+        journey=journey,
+        clocks=clocks,
+        gate_titles={g.id: g.title for g in pathway.gates},
+        events=events,
+        messages=messages,
+        escalations=escalations,
+        names=names,
+        workers=[m for m in staff if m.role == "social_worker"],
+        chairs=names_by_role(request, "conference_chair"),
+        forms=MANAGER_FORMS if user.is_manager else {},
+        errors=errors or [],
+    )
+
+
+def names_by_role(request: Request, role: str) -> list[tuple[str, str]]:
+    from sqlmodel import select
+
+    from models.tables import Staff
+
+    with session_scope(state(request).url) as s:
+        return [(m.staff_id, m.name) for m in s.exec(select(Staff).where(Staff.role == role))]
+
+
+@router.get("/journeys/{ref}")
+def journey_page(request: Request, ref: str) -> HTMLResponse:
+    user = current_user(request)
+    _cases(user)
+    return _journey_page(request, user, ref)
+
+
+@router.post("/journeys/{ref}/events")
+async def record_event(request: Request, ref: str) -> Response:
+    user = current_user(request)
+    _cases(user)
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf_token", "")))
+    with session_scope(state(request).url) as s:
+        journey = journey_in_scope(s, ref, user)
+        child = journey.child_id if journey else None
+    if journey is None or child is None:
+        raise HTTPException(404, "Not Found")
+    etype = str(form.get("type", ""))
+    if etype not in MANAGER_FORMS:
+        raise HTTPException(400, f"unknown form {etype!r}")
+    if not user.is_manager:
+        raise HTTPException(403, "Only a team manager or above records this event")
+    rec: dict[str, object] = {
+        "id": f"web-{uuid.uuid4().hex[:20]}",
+        "type": etype,
+        "child": child,
+        "journey": ref,
+        "at": str(form.get("at", "")).strip() or today(request).isoformat(),
+        "by": user.staff_id,
+    }
+    for name in MANAGER_FORMS[etype]:
+        value = str(form.get(name, "")).strip()
+        if value:
+            rec[name] = value
+    try:
+        record(state(request).url, user, [rec], source="dashboard", action="record_event")
+    except ImportRejected as exc:
+        return _journey_page(
+            request, user, ref, errors=[e.reason for e in exc.errors], status=422
+        )
+    except (OutOfScope, RosterChangeRefused):
+        raise HTTPException(404, "Not Found") from None
+    return RedirectResponse(f"/journeys/{ref}?recorded={etype}", status_code=303)
+
+
+@router.post("/journeys/{ref}/escalations/ack")
+async def acknowledge_escalation(request: Request, ref: str) -> Response:
+    user = current_user(request)
+    _cases(user)
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf_token", "")))
+    if not user.is_manager:
+        with session_scope(state(request).url) as s:
+            if journey_in_scope(s, ref, user) is None:
+                raise HTTPException(404, "Not Found")
+        raise HTTPException(403, "Only a team manager or above acknowledges an escalation")
+    try:
+        gate = str(form.get("gate", ""))
+        cycle = date.fromisoformat(str(form.get("cycle", "")))
+        level = int(str(form.get("level", "")))
+    except ValueError:
+        raise HTTPException(400, "gate, cycle and level are required") from None
+    with session_scope(state(request).url) as s:
+        journey = journey_in_scope(s, ref, user)
+        if journey is None:
+            raise HTTPException(404, "Not Found")
+        try:
+            acknowledge(
+                s, journey, gate, cycle, level, by=user.staff_id,
+                note=str(form.get("note", "")), now=now_utc(),
+            )
+        except AckError as exc:
+            err = str(exc)
+        else:
+            err = ""
+            log_access(
+                s,
+                actor=f"staff:{user.staff_id}",
+                action="acknowledge_escalation",
+                now=now_utc(),
+                journey_id=journey.id,
+                detail=f"gate={gate} cycle={cycle.isoformat()} level={level}",
+            )
+    if err:
+        return _journey_page(request, user, ref, errors=[err], status=422)
+    return RedirectResponse(f"/journeys/{ref}?acknowledged={gate}", status_code=303)
+
+
+@router.get("/forecast")
+def forecast_page(request: Request, days: int = 5) -> HTMLResponse:
+    user = current_user(request)
+    _cases(user)
+    days = min(max(days, 1), 60)
+    day = today(request)
+    with session_scope(state(request).url) as s:
+        rows = clock_rows(s, user, day)
+        names = staff_names(s)
+        log_access(
+            s, actor=f"staff:{user.staff_id}", action="view_forecast", now=now_utc(),
+            detail=f"days={days}",
+        )
+    groups = forecast(rows, current_calendar(), day, days)
+    return render(request, "forecast.html", user=user, groups=groups, days=days, names=names)
+
+
+@router.get("/service")
+def service_page(request: Request) -> HTMLResponse:
+    user = current_user(request)
+    if not (user.kind == "all" or user.is_ops):
+        raise HTTPException(404, "Not Found")
+    day = today(request)
+    horizon = current_calendar().add_working_days(day, 5)
+    everyone = Scope(user.staff_id, user.name, user.role, user.team, "all")
+    with session_scope(state(request).url) as s:
+        rows = clock_rows(s, everyone, day)
+        escalations = open_escalations(s, everyone)
+        journeys = open_journey_counts(s, everyone)
+        log_access(s, actor=f"staff:{user.staff_id}", action="view_service", now=now_utc())
+    counts = counts_from(rows, escalations, horizon)
+    for team, n in journeys.items():
+        counts.setdefault(team, counts_from([], [], horizon)["*"]).open_journeys = n
+    counts["*"].open_journeys = sum(journeys.values())
+    teams = sorted(t for t in counts if t != "*")
+    return render(request, "service.html", user=user, counts=counts, teams=teams)
+
+
+@router.get("/access-log")
+def access_log_page(request: Request) -> HTMLResponse:
+    user = current_user(request)
+    if not user.is_ops:
+        raise HTTPException(404, "Not Found")
+    with session_scope(state(request).url) as s:
+        entries = access_log(s)
+        log_access(s, actor=f"staff:{user.staff_id}", action="view_access_log", now=now_utc())
+    return render(request, "access_log.html", user=user, entries=entries)
+
+
+@router.get("/pathway")
+def pathway_page(request: Request) -> HTMLResponse:
+    user = current_user(request)
+    audit(request, user, "view_pathway")
+    return render(request, "pathway.html", user=user, pathway=current_pathway())

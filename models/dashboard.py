@@ -1,0 +1,545 @@
+"""The manager's dashboard: sign-in credentials, escalation acknowledgements and the read models
+behind the team, journey, forecast and service views.
+
+Query functions: they take a Session and never commit. Clock status always comes from
+:func:`timescales.evaluate.clock_status`, the rule the sweep uses, so a screen and an email never
+disagree. Access scope is applied in SQL here (a journey outside the scope is simply not found),
+so that no view can forget it.
+Imports: sqlmodel/sqlalchemy, models.tables and timescales only.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from models.tables import AccessLog, Clock, Event, Journey, Outbox, Staff, _ts
+from timescales.calendar import WorkingCalendar
+from timescales.evaluate import Status, clock_status
+
+LIVE: tuple[Status, ...] = ("open", "due_soon", "overdue")
+SEE_ALL_ROLES = ("service_manager", "head_of_service")
+
+
+class UserCredential(SQLModel, table=True):
+    """A built-in sign-in for a member of the staff roster (argon2 hash, never the password)."""
+
+    staff_id: str = Field(primary_key=True, max_length=100)
+    password_hash: str = Field(max_length=300)
+    updated_at: datetime = Field(sa_column=_ts())
+
+
+class EscalationAck(SQLModel, table=True):
+    """A manager has seen an escalation (one rung of one clock's cycle) and says what happens.
+
+    Keyed like the outbox idempotency key, so it covers every message of that rung, repeats
+    included; the next rung is another key and still fires if the clock stays overdue.
+    """
+
+    __table_args__ = (sa.UniqueConstraint("journey_id", "gate", "cycle", "level"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    journey_id: int = Field(foreign_key="journey.id", index=True)
+    gate: str = Field(max_length=40)
+    cycle: date
+    level: int
+    acknowledged_by: str = Field(max_length=100)
+    acknowledged_at: datetime = Field(sa_column=_ts())
+    note: str = Field(max_length=2000)
+
+
+# ---------------------------------------------------------------------------------------------
+# Who may see what
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a signed-in member of staff may see. ``kind``: ``worker`` (journeys allocated to
+    them), ``team`` (their team's), ``all``, or ``none`` (ops: configuration and reports only)."""
+
+    staff_id: str
+    name: str
+    role: str
+    team: str
+    kind: Literal["worker", "team", "all", "none"]
+
+    @property
+    def sees_cases(self) -> bool:
+        return self.kind != "none"
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in ("team_manager", *SEE_ALL_ROLES)
+
+    @property
+    def is_ops(self) -> bool:
+        return self.role == "ops"
+
+
+def scope_for(staff: Staff) -> Scope:
+    kind: Literal["worker", "team", "all", "none"]
+    if staff.role in SEE_ALL_ROLES:
+        kind = "all"
+    elif staff.role == "team_manager":
+        kind = "team"
+    elif staff.role == "social_worker":
+        kind = "worker"
+    else:  # ops and conference chairs: no case pages
+        kind = "none"
+    return Scope(staff.staff_id, staff.name, staff.role, staff.team, kind)
+
+
+def scoped(q: Any, scope: Scope) -> Any:
+    """Restrict a query that selects from Journey to the journeys ``scope`` may see."""
+    if scope.kind == "all":
+        return q
+    if scope.kind == "team":
+        return q.where(col(Journey.team) == scope.team)
+    if scope.kind == "worker":
+        return q.where(col(Journey.worker) == scope.staff_id)
+    return q.where(sa.false())
+
+
+def journey_in_scope(session: Session, ref: str, scope: Scope) -> Journey | None:
+    """The journey, or None when it does not exist *or* is out of scope (callers answer 404
+    either way, so existence does not leak)."""
+    return session.exec(scoped(select(Journey).where(Journey.ref == ref), scope)).first()  # type: ignore[no-any-return]
+
+
+# ---------------------------------------------------------------------------------------------
+# Clock rows
+
+
+@dataclass(frozen=True)
+class ClockRow:
+    journey: str
+    journey_id: int
+    team: str
+    worker: str | None
+    stage: str
+    gate: str
+    kind: str
+    reporting_only: bool
+    started_on: date
+    due_on: date
+    stopped_on: date | None
+    cancelled_on: date | None
+    status: Status
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "journey": self.journey,
+            "team": self.team,
+            "worker": self.worker,
+            "stage": self.stage,
+            "gate": self.gate,
+            "kind": self.kind,
+            "reporting_only": self.reporting_only,
+            "started_on": self.started_on.isoformat(),
+            "due_on": self.due_on.isoformat(),
+            "stopped_on": self.stopped_on.isoformat() if self.stopped_on else None,
+            "cancelled_on": self.cancelled_on.isoformat() if self.cancelled_on else None,
+            "status": self.status,
+        }
+
+
+def clock_rows(
+    session: Session,
+    scope: Scope,
+    as_of: date,
+    *,
+    open_only: bool = True,
+    journey_id: int | None = None,
+    worker: str | None = None,
+    stage: str | None = None,
+    gate: str | None = None,
+    team: str | None = None,
+) -> list[ClockRow]:
+    """Clocks of the journeys in scope with their status as of ``as_of`` (same rule as the
+    sweep). ``open_only``: journeys not ended, clocks still live (open, due soon, overdue)."""
+    q = (
+        sa.select(
+            col(Journey.ref),
+            col(Journey.id),
+            col(Journey.team),
+            col(Journey.worker),
+            col(Journey.stage),
+            col(Clock.gate),
+            col(Clock.kind),
+            col(Clock.reporting_only),
+            col(Clock.started_on),
+            col(Clock.due_on),
+            col(Clock.due_soon_from),
+            col(Clock.stopped_on),
+            col(Clock.cancelled_on),
+        )
+        .join(Journey, col(Journey.id) == col(Clock.journey_id))
+        .where(col(Clock.started_on) <= as_of)
+    )
+    q = scoped(q, scope)
+    if open_only:
+        q = q.where(
+            col(Journey.ended_on).is_(None),
+            col(Journey.merged_into).is_(None),
+            col(Clock.reporting_only).is_(False),
+            sa.or_(col(Clock.stopped_on).is_(None), col(Clock.stopped_on) > as_of),
+            sa.or_(col(Clock.cancelled_on).is_(None), col(Clock.cancelled_on) > as_of),
+        )
+    if journey_id is not None:
+        q = q.where(col(Journey.id) == journey_id)
+    if worker:
+        q = q.where(col(Journey.worker) == worker)
+    if stage:
+        q = q.where(col(Journey.stage) == stage)
+    if gate:
+        q = q.where(col(Clock.gate) == gate)
+    if team:
+        q = q.where(col(Journey.team) == team)
+    out: list[ClockRow] = []
+    for ref, jid, tm, wk, stg, g, kind, rep, start, due, soon, stop, cancel in session.execute(q):
+        stopped = stop if stop is not None and stop <= as_of else None
+        cancelled = cancel if cancel is not None and cancel <= as_of else None
+        status = clock_status(start, due, soon, stop, cancel, as_of)
+        out.append(
+            ClockRow(ref, jid, tm, wk, stg, g, kind, rep, start, due, stopped, cancelled, status)
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Escalations
+
+
+@dataclass(frozen=True)
+class OpenEscalation:
+    journey: str
+    journey_id: int
+    team: str
+    gate: str
+    cycle: date
+    level: int
+    recipient_role: str
+    recipient_staff_id: str | None
+    sent_at: datetime | None
+    created_at: datetime
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "journey": self.journey,
+            "team": self.team,
+            "gate": self.gate,
+            "cycle": self.cycle.isoformat(),
+            "level": self.level,
+            "recipient_role": self.recipient_role,
+            "recipient": self.recipient_staff_id,
+            "sent_at": self.sent_at.isoformat() if self.sent_at else None,
+        }
+
+
+def open_escalations(
+    session: Session, scope: Scope, *, journey_id: int | None = None
+) -> list[OpenEscalation]:
+    """Escalations (one per rung) whose clock is still open and that nobody has acknowledged."""
+    ack = sa.exists().where(
+        col(EscalationAck.journey_id) == col(Outbox.journey_id),
+        col(EscalationAck.gate) == col(Outbox.gate),
+        col(EscalationAck.cycle) == col(Outbox.cycle),
+        col(EscalationAck.level) == col(Outbox.level),
+    )
+    q = (
+        sa.select(
+            col(Journey.ref),
+            col(Journey.id),
+            col(Journey.team),
+            col(Outbox.gate),
+            col(Outbox.cycle),
+            col(Outbox.level),
+            col(Outbox.recipient_role),
+            col(Outbox.recipient_staff_id),
+            col(Outbox.sent_at),
+            col(Outbox.created_at),
+        )
+        .join(Journey, col(Journey.id) == col(Outbox.journey_id))
+        .join(
+            Clock,
+            sa.and_(
+                col(Clock.journey_id) == col(Outbox.journey_id),
+                col(Clock.gate) == col(Outbox.gate),
+                col(Clock.started_on) == col(Outbox.cycle),
+            ),
+        )
+        .where(
+            col(Outbox.kind) == "escalation",
+            col(Clock.stopped_on).is_(None),
+            col(Clock.cancelled_on).is_(None),
+            col(Journey.ended_on).is_(None),
+            ~ack,
+        )
+        .order_by(col(Outbox.created_at), col(Outbox.id))
+    )
+    q = scoped(q, scope)
+    if journey_id is not None:
+        q = q.where(col(Journey.id) == journey_id)
+    seen: set[tuple[int, str, date, int]] = set()
+    out: list[OpenEscalation] = []
+    for row in session.execute(q):
+        key = (row[1], row[3], row[4], row[5])
+        if key in seen:  # repeats of one rung: one entry
+            continue
+        seen.add(key)
+        out.append(OpenEscalation(*row))
+    return out
+
+
+class AckError(ValueError):
+    pass
+
+
+def acknowledge(
+    session: Session,
+    journey: Journey,
+    gate: str,
+    cycle: date,
+    level: int,
+    *,
+    by: str,
+    note: str,
+    now: datetime,
+) -> EscalationAck:
+    """Record that ``by`` has acknowledged an escalation. Refuses an escalation that was never
+    sent for this journey, an empty note, and a second acknowledgement of the same rung."""
+    note = note.strip()
+    if not note:
+        raise AckError("note: say what will happen (a note is required)")
+    sent = session.exec(
+        select(Outbox.id).where(
+            Outbox.journey_id == journey.id,
+            Outbox.gate == gate,
+            Outbox.cycle == cycle,
+            Outbox.level == level,
+            Outbox.kind == "escalation",
+        )
+    ).first()
+    if sent is None:
+        raise AckError(f"no level {level} escalation of gate {gate!r} for this journey")
+    assert journey.id is not None
+    if session.exec(
+        select(EscalationAck.id).where(
+            EscalationAck.journey_id == journey.id,
+            EscalationAck.gate == gate,
+            EscalationAck.cycle == cycle,
+            EscalationAck.level == level,
+        )
+    ).first():
+        raise AckError("this escalation has already been acknowledged")
+    row = EscalationAck(
+        journey_id=journey.id,
+        gate=gate,
+        cycle=cycle,
+        level=level,
+        acknowledged_by=by,
+        acknowledged_at=now,
+        note=note[:2000],
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def acknowledged(session: Session, journey_id: int, gate: str, cycle: date, level: int) -> bool:
+    return (
+        session.exec(
+            select(EscalationAck.id).where(
+                EscalationAck.journey_id == journey_id,
+                EscalationAck.gate == gate,
+                EscalationAck.cycle == cycle,
+                EscalationAck.level == level,
+            )
+        ).first()
+        is not None
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Counts, forecast, service view
+
+
+@dataclass
+class Counts:
+    open_journeys: int = 0
+    overdue: int = 0
+    due_next_5: int = 0
+    escalations_awaiting: int = 0
+    icpc_at_risk: int = 0
+    safety_plans_missing: int = 0
+
+    def as_json(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+def counts_from(
+    rows: list[ClockRow], escalations: list[OpenEscalation], horizon: date
+) -> dict[str, Counts]:
+    """Counts per team (and ``"*"`` for all): overdue, due within 5 working days (``horizon``),
+    escalations awaiting acknowledgement, ICPCs at risk (overdue or due by the horizon) and
+    safety plans missing (the safety-plan clock is running)."""
+    by_team: dict[str, Counts] = defaultdict(Counts)
+    journeys: dict[str, set[str]] = defaultdict(set)
+    for r in rows:
+        for key in (r.team, "*"):
+            c = by_team[key]
+            journeys[key].add(r.journey)
+            if r.status == "overdue":
+                c.overdue += 1
+            elif r.due_on <= horizon:
+                c.due_next_5 += 1
+            if r.gate == "icpc" and (r.status == "overdue" or r.due_on <= horizon):
+                c.icpc_at_risk += 1
+            if r.gate == "safety_plan":
+                c.safety_plans_missing += 1
+    for e in escalations:
+        by_team[e.team].escalations_awaiting += 1
+        by_team["*"].escalations_awaiting += 1
+    for key, refs in journeys.items():
+        by_team[key].open_journeys = len(refs)
+    by_team.setdefault("*", Counts())
+    return dict(by_team)
+
+
+def open_journey_counts(session: Session, scope: Scope) -> dict[str, int]:
+    q = (
+        sa.select(col(Journey.team), sa.func.count())
+        .where(col(Journey.ended_on).is_(None), col(Journey.merged_into).is_(None))
+        .group_by(col(Journey.team))
+    )
+    return {team: int(n) for team, n in session.execute(scoped(q, scope))}
+
+
+@dataclass(frozen=True)
+class ForecastRow:
+    team: str
+    worker: str | None
+    clocks: int
+    rows: tuple[ClockRow, ...] = field(default=())
+
+
+def forecast(
+    rows: list[ClockRow], cal: WorkingCalendar, today: date, days: int
+) -> list[ForecastRow]:
+    """Clocks not yet overdue that will be overdue within ``days`` working days, by team and
+    worker: those whose due date falls before the ``days``-th working day from today."""
+    horizon = cal.add_working_days(today, days)
+    groups: dict[tuple[str, str | None], list[ClockRow]] = defaultdict(list)
+    for r in rows:
+        if r.status != "overdue" and r.due_on < horizon:
+            groups[(r.team, r.worker)].append(r)
+    return [
+        ForecastRow(team, worker, len(items), tuple(sorted(items, key=lambda r: r.due_on)))
+        for (team, worker), items in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Journey page
+
+
+@dataclass(frozen=True)
+class EventLine:
+    record_id: str
+    type: str
+    on: date | None
+    outcome: str | None
+    fields: dict[str, Any]
+    recorded_by: str
+    source: str
+
+
+@dataclass(frozen=True)
+class MessageLine:
+    kind: str
+    level: int
+    gate: str
+    recipient_role: str
+    recipient: str | None
+    status: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
+def journey_events(session: Session, journey_id: int) -> list[EventLine]:
+    import json
+
+    rows = session.exec(
+        select(Event)
+        .where(Event.journey_id == journey_id)
+        .order_by(col(Event.on_date), col(Event.at_utc), col(Event.seq))
+    ).all()
+    out = []
+    for e in rows:
+        body = json.loads(e.payload)
+        extra = {
+            k: v
+            for k, v in body.items()
+            if k not in ("id", "type", "child", "at", "journey", "outcome")
+        }
+        out.append(EventLine(e.record_id, e.type, e.on_date, e.outcome, extra, e.recorded_by, e.source))
+    return out
+
+
+def journey_messages(session: Session, journey_id: int) -> list[MessageLine]:
+    rows = session.exec(
+        select(Outbox)
+        .where(Outbox.journey_id == journey_id)
+        .order_by(col(Outbox.created_at), col(Outbox.id))
+    ).all()
+    return [
+        MessageLine(
+            m.kind, m.level, m.gate, m.recipient_role, m.recipient_staff_id, m.status,
+            m.created_at, m.sent_at,
+        )
+        for m in rows
+    ]
+
+
+def staff_names(session: Session) -> dict[str, str]:
+    return {s.staff_id: s.name for s in session.exec(select(Staff)).all()}
+
+
+def staff_in_scope(session: Session, scope: Scope) -> list[Staff]:
+    q = select(Staff).order_by(col(Staff.team), col(Staff.staff_id))
+    if scope.kind in ("team", "worker"):
+        q = q.where(Staff.team == scope.team)
+    return list(session.exec(q).all())
+
+
+# ---------------------------------------------------------------------------------------------
+# Access log
+
+
+def log_access(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    now: datetime,
+    journey_id: int | None = None,
+    detail: str = "",
+) -> None:
+    session.add(
+        AccessLog(at=now, actor=actor, action=action, journey_id=journey_id, detail=detail[:500])
+    )
+
+
+def access_log(session: Session, limit: int = 200) -> list[AccessLog]:
+    return list(
+        session.exec(select(AccessLog).order_by(col(AccessLog.id).desc()).limit(limit)).all()
+    )
+
+
+def counter_by(rows: list[ClockRow], key: str) -> Counter[str]:
+    return Counter(str(getattr(r, key)) for r in rows)
