@@ -45,6 +45,10 @@ def team_digest(as_of: str | None = None) -> dict[str, object]:
         )
         if send_digest_task(d):
             emailed += 1
-    result: dict[str, object] = {"as_of": day.isoformat(), "teams": len(digests), "emailed": emailed}
+    result: dict[str, object] = {
+        "as_of": day.isoformat(),
+        "teams": len(digests),
+        "emailed": emailed,
+    }
     get_run_logger().info("team digest: %s", result)
     return result

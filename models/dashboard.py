@@ -440,7 +440,9 @@ def forecast(
             groups[(r.team, r.worker)].append(r)
     return [
         ForecastRow(team, worker, len(items), tuple(sorted(items, key=lambda r: r.due_on)))
-        for (team, worker), items in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
+        for (team, worker), items in sorted(
+            groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
+        )
     ]
 
 
@@ -487,7 +489,9 @@ def journey_events(session: Session, journey_id: int) -> list[EventLine]:
             for k, v in body.items()
             if k not in ("id", "type", "child", "at", "journey", "outcome")
         }
-        out.append(EventLine(e.record_id, e.type, e.on_date, e.outcome, extra, e.recorded_by, e.source))
+        out.append(
+            EventLine(e.record_id, e.type, e.on_date, e.outcome, extra, e.recorded_by, e.source)
+        )
     return out
 
 
@@ -499,8 +503,14 @@ def journey_messages(session: Session, journey_id: int) -> list[MessageLine]:
     ).all()
     return [
         MessageLine(
-            m.kind, m.level, m.gate, m.recipient_role, m.recipient_staff_id, m.status,
-            m.created_at, m.sent_at,
+            m.kind,
+            m.level,
+            m.gate,
+            m.recipient_role,
+            m.recipient_staff_id,
+            m.status,
+            m.created_at,
+            m.sent_at,
         )
         for m in rows
     ]

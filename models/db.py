@@ -13,8 +13,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, create_engine
 
-from models import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
-from models import dashboard  # noqa: F401  (the dashboard's tables)
+from models import (
+    dashboard,  # noqa: F401  (the dashboard's tables)
+    tables,  # noqa: F401  (registers the tables on SQLModel.metadata)
+)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

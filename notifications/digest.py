@@ -26,10 +26,12 @@ class DigestLine:
 _TEXT = """Team {{ team }}: clocks as of {{ as_of }}
 
 Overdue: {{ overdue | length }}
-{% for l in overdue %}  {{ l.journey_ref }}  {{ l.gate }}  due {{ l.due_on }}  worker {{ l.worker or "-" }}
+{% for l in overdue %}  {{ l.journey_ref }}  {{ l.gate }}  due {{ l.due_on }}  \
+worker {{ l.worker or "-" }}
 {% endfor %}
 Due in the next 5 working days: {{ due | length }}
-{% for l in due %}  {{ l.journey_ref }}  {{ l.gate }}  due {{ l.due_on }}  worker {{ l.worker or "-" }}
+{% for l in due %}  {{ l.journey_ref }}  {{ l.gate }}  due {{ l.due_on }}  \
+worker {{ l.worker or "-" }}
 {% endfor %}{% if url %}
 The team view: {{ url }}/team
 {% endif %}"""
@@ -38,8 +40,10 @@ _HTML = """<h1>Team {{ team }}: clocks as of {{ as_of }}</h1>
 {% for title, lines in [("Overdue", overdue), ("Due in the next 5 working days", due)] %}
 <h2>{{ title }} ({{ lines | length }})</h2>
 <table><tr><th>Journey</th><th>Gate</th><th>Due</th><th>Worker</th></tr>
-{% for l in lines %}<tr><td>{{ l.journey_ref }}</td><td>{{ l.gate }}</td><td>{{ l.due_on }}</td><td>{{ l.worker or "-" }}</td></tr>
-{% endfor %}</table>{% endfor %}{% if url %}<p><a href="{{ url }}/team">The team view</a></p>{% endif %}"""
+{% for l in lines %}<tr><td>{{ l.journey_ref }}</td><td>{{ l.gate }}</td>
+<td>{{ l.due_on }}</td><td>{{ l.worker or "-" }}</td></tr>
+{% endfor %}</table>{% endfor %}
+{% if url %}<p><a href="{{ url }}/team">The team view</a></p>{% endif %}"""
 
 _HTML_ENV = Environment(undefined=StrictUndefined, autoescape=select_autoescape(default=True))
 _TEXT_ENV = Environment(undefined=StrictUndefined, autoescape=False)

@@ -71,12 +71,22 @@ def clocks(
     horizon = current_calendar().add_working_days(day, 5)
     with session_scope(state(request).url) as s:
         rows = clock_rows(
-            s, user, day, worker=worker or None, stage=stage or None, gate=gate or None,
+            s,
+            user,
+            day,
+            worker=worker or None,
+            stage=stage or None,
+            gate=gate or None,
             team=team or None,
         )
         esc = open_escalations(s, user)
-        log_access(s, actor=_actor(user), action="api_list_clocks", now=now_utc(),
-                   detail=f"rows={len(rows)}")
+        log_access(
+            s,
+            actor=_actor(user),
+            action="api_list_clocks",
+            now=now_utc(),
+            detail=f"rows={len(rows)}",
+        )
     rows.sort(key=lambda r: (r.due_on, r.journey, r.gate))
     return {
         "as_of": day.isoformat(),
@@ -103,23 +113,41 @@ def journey(request: Request, ref: str) -> dict[str, Any]:
             "stage": j.stage,
             "opened_on": j.opened_on.isoformat(),
             "ended_on": j.ended_on.isoformat() if j.ended_on else None,
-            "clocks": [r.as_json() for r in clock_rows(s, user, day, open_only=False,
-                                                        journey_id=j.id)],
+            "clocks": [
+                r.as_json() for r in clock_rows(s, user, day, open_only=False, journey_id=j.id)
+            ],
             "events": [
-                {"id": e.record_id, "type": e.type, "on": e.on.isoformat() if e.on else None,
-                 "outcome": e.outcome, "recorded_by": e.recorded_by}
+                {
+                    "id": e.record_id,
+                    "type": e.type,
+                    "on": e.on.isoformat() if e.on else None,
+                    "outcome": e.outcome,
+                    "recorded_by": e.recorded_by,
+                }
                 for e in journey_events(s, j.id)
             ],
             "notifications": [
-                {"kind": m.kind, "level": m.level, "gate": m.gate, "to_role": m.recipient_role,
-                 "to": m.recipient, "status": m.status,
-                 "sent_at": m.sent_at.isoformat() if m.sent_at else None}
+                {
+                    "kind": m.kind,
+                    "level": m.level,
+                    "gate": m.gate,
+                    "to_role": m.recipient_role,
+                    "to": m.recipient,
+                    "status": m.status,
+                    "sent_at": m.sent_at.isoformat() if m.sent_at else None,
+                }
                 for m in journey_messages(s, j.id)
             ],
             "open_escalations": [e.as_json() for e in open_escalations(s, user, journey_id=j.id)],
         }
-        log_access(s, actor=_actor(user), action="api_view_journey", now=now_utc(),
-                   journey_id=j.id, detail=f"ref={j.ref}")
+        log_access(
+            s,
+            actor=_actor(user),
+            action="api_view_journey",
+            now=now_utc(),
+            journey_id=j.id,
+            detail=f"ref={j.ref}",
+        )
     return out
 
 
@@ -199,14 +227,26 @@ def acknowledge_api(
         if not user.is_manager:
             raise HTTPException(403, "only a team manager or above acknowledges an escalation")
         try:
-            row = acknowledge(s, j, gate, cycle, level, by=user.staff_id, note=ack.note,
-                              now=now_utc())
+            row = acknowledge(
+                s, j, gate, cycle, level, by=user.staff_id, note=ack.note, now=now_utc()
+            )
         except AckError as exc:
             raise HTTPException(422, str(exc)) from None
-        log_access(s, actor=_actor(user), action="acknowledge_escalation", now=now_utc(),
-                   journey_id=j.id, detail=f"gate={gate} cycle={cycle} level={level}")
-        return {"journey": j.ref, "gate": gate, "cycle": cycle.isoformat(), "level": level,
-                "acknowledged_by": row.acknowledged_by}
+        log_access(
+            s,
+            actor=_actor(user),
+            action="acknowledge_escalation",
+            now=now_utc(),
+            journey_id=j.id,
+            detail=f"gate={gate} cycle={cycle} level={level}",
+        )
+        return {
+            "journey": j.ref,
+            "gate": gate,
+            "cycle": cycle.isoformat(),
+            "level": level,
+            "acknowledged_by": row.acknowledged_by,
+        }
 
 
 @router.get("/forecast", summary="Clocks that will breach within N working days")
@@ -220,8 +260,12 @@ def forecast_api(request: Request, days: int = 5) -> list[dict[str, object]]:
         rows = clock_rows(s, user, day)
         log_access(s, actor=_actor(user), action="api_forecast", now=now_utc())
     return [
-        {"team": g.team, "worker": g.worker, "clocks": g.clocks,
-         "items": [r.as_json() for r in g.rows]}
+        {
+            "team": g.team,
+            "worker": g.worker,
+            "clocks": g.clocks,
+            "items": [r.as_json() for r in g.rows],
+        }
         for g in forecast(rows, current_calendar(), day, days)
     ]
 
@@ -254,8 +298,13 @@ def access_log_api(request: Request, limit: int = 200) -> list[dict[str, object]
     with session_scope(state(request).url) as s:
         rows = access_log(s, min(max(limit, 1), 5000))
         out: list[dict[str, object]] = [
-            {"at": r.at.isoformat(), "actor": r.actor, "action": r.action,
-             "journey_id": r.journey_id, "detail": r.detail}
+            {
+                "at": r.at.isoformat(),
+                "actor": r.actor,
+                "action": r.action,
+                "journey_id": r.journey_id,
+                "detail": r.detail,
+            }
             for r in rows
         ]
         log_access(s, actor=_actor(user), action="api_access_log", now=now_utc())

@@ -217,9 +217,7 @@ async def record_event(request: Request, ref: str) -> Response:
     try:
         record(state(request).url, user, [rec], source="dashboard", action="record_event")
     except ImportRejected as exc:
-        return _journey_page(
-            request, user, ref, errors=[e.reason for e in exc.errors], status=422
-        )
+        return _journey_page(request, user, ref, errors=[e.reason for e in exc.errors], status=422)
     except (OutOfScope, RosterChangeRefused):
         raise HTTPException(404, "Not Found") from None
     return RedirectResponse(f"/journeys/{ref}?recorded={etype}", status_code=303)
@@ -248,8 +246,14 @@ async def acknowledge_escalation(request: Request, ref: str) -> Response:
             raise HTTPException(404, "Not Found")
         try:
             acknowledge(
-                s, journey, gate, cycle, level, by=user.staff_id,
-                note=str(form.get("note", "")), now=now_utc(),
+                s,
+                journey,
+                gate,
+                cycle,
+                level,
+                by=user.staff_id,
+                note=str(form.get("note", "")),
+                now=now_utc(),
             )
         except AckError as exc:
             err = str(exc)
@@ -278,7 +282,10 @@ def forecast_page(request: Request, days: int = 5) -> HTMLResponse:
         rows = clock_rows(s, user, day)
         names = staff_names(s)
         log_access(
-            s, actor=f"staff:{user.staff_id}", action="view_forecast", now=now_utc(),
+            s,
+            actor=f"staff:{user.staff_id}",
+            action="view_forecast",
+            now=now_utc(),
             detail=f"days={days}",
         )
     groups = forecast(rows, current_calendar(), day, days)

@@ -63,7 +63,8 @@ def record(
             )
             if visible != set(summary.journeys_touched):
                 raise OutOfScope()  # rolls the whole import back
-        for jid in summary.journeys_touched or [None]:
+        targets: list[int | None] = list(summary.journeys_touched) or [None]
+        for jid in targets:
             log_access(
                 session,
                 actor=actor,
@@ -71,6 +72,6 @@ def record(
                 now=now,
                 journey_id=jid,
                 detail=f"{summary.new} record(s): "
-                + ", ".join(sorted({str(r.get('type')) for r in records if isinstance(r, dict)})),
+                + ", ".join(sorted({str(r.get("type")) for r in records if isinstance(r, dict)})),
             )
         return summary

@@ -21,14 +21,38 @@ USERS = ("tm-north", "sw-north-1", "sw-south-1", "sm-1", "ops-1", "tm-south")
 def _journey(child: str, team: str, worker: str) -> list[dict[str, Any]]:
     base = {"child": child}
     return [
-        {"id": f"{child}-1", "type": "contact_received", "at": "2026-01-20", "source": "6",
-         "team": team, "worker": worker, **base},
-        {"id": f"{child}-2", "type": "contact_outcome", "at": "2026-01-20",
-         "outcome": "referral", "consent": "obtained", **base},
-        {"id": f"{child}-3", "type": "referral_decision", "at": "2026-01-21",
-         "outcome": "strategy_discussion", "worker": worker, **base},
-        {"id": f"{child}-4", "type": "strategy_discussion", "at": "2026-01-22",
-         "outcome": "s47", **base},
+        {
+            "id": f"{child}-1",
+            "type": "contact_received",
+            "at": "2026-01-20",
+            "source": "6",
+            "team": team,
+            "worker": worker,
+            **base,
+        },
+        {
+            "id": f"{child}-2",
+            "type": "contact_outcome",
+            "at": "2026-01-20",
+            "outcome": "referral",
+            "consent": "obtained",
+            **base,
+        },
+        {
+            "id": f"{child}-3",
+            "type": "referral_decision",
+            "at": "2026-01-21",
+            "outcome": "strategy_discussion",
+            "worker": worker,
+            **base,
+        },
+        {
+            "id": f"{child}-4",
+            "type": "strategy_discussion",
+            "at": "2026-01-22",
+            "outcome": "s47",
+            **base,
+        },
     ]
 
 
@@ -63,8 +87,13 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
         records += _journey("C-WEB-S", "south", "sw-south-1")
         with session_scope(url) as s:
             import_records(
-                s, list(enumerate(records, 1)), pathway=current_pathway(),
-                cal=current_calendar(), now=now, actor="test", source="test",
+                s,
+                list(enumerate(records, 1)),
+                pathway=current_pathway(),
+                cal=current_calendar(),
+                now=now,
+                actor="test",
+                source="test",
             )
             for staff_id in USERS:
                 set_password(s, staff_id, PASSWORD, now)

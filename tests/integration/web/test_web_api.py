@@ -11,8 +11,16 @@ from models.db import get_engine
 from models.tables import AccessLog, Event
 from tests.integration.web.conftest import Dashboard, sign_in
 
-API_GETS = ["/api/me", "/api/clocks", "/api/escalations", "/api/forecast", "/api/service",
-            "/api/access-log", "/api/pathway", "/api/openapi.json"]
+API_GETS = [
+    "/api/me",
+    "/api/clocks",
+    "/api/escalations",
+    "/api/forecast",
+    "/api/service",
+    "/api/access-log",
+    "/api/pathway",
+    "/api/openapi.json",
+]
 
 
 def _log(d: Dashboard, action: str) -> list[AccessLog]:
@@ -55,8 +63,10 @@ def test_team_manager_sees_their_team_and_404_for_another(dashboard: Dashboard) 
     body = c.get("/api/clocks").json()
     assert body["clocks"] and {r["team"] for r in body["clocks"]} == {"north"}
     assert body["counts"]["overdue"] >= 1
-    assert any(r["journey"] == dashboard.north_ref and r["gate"] == "icpc"
-               and r["status"] == "overdue" for r in body["clocks"])
+    assert any(
+        r["journey"] == dashboard.north_ref and r["gate"] == "icpc" and r["status"] == "overdue"
+        for r in body["clocks"]
+    )
     j = c.get(f"/api/journeys/{dashboard.north_ref}").json()
     assert j["child"] == "C-WEB-N" and {e["level"] for e in j["open_escalations"]} >= {1}
     assert c.get(f"/api/journeys/{dashboard.south_ref}").status_code == 404
@@ -79,11 +89,15 @@ def test_social_worker_sees_only_their_own_journeys(dashboard: Dashboard) -> Non
     assert rows and all(r["worker"] == "sw-north-1" for r in rows)
     assert c.get(f"/journeys/{dashboard.north_ref}").status_code == 200
     assert c.get(f"/journeys/{dashboard.south_ref}").status_code == 404
-    r = c.post(f"/api/journeys/{dashboard.north_ref}/escalations/icpc/2026-01-22/1/acknowledge",
-               json={"note": "seen"})
+    r = c.post(
+        f"/api/journeys/{dashboard.north_ref}/escalations/icpc/2026-01-22/1/acknowledge",
+        json={"note": "seen"},
+    )
     assert r.status_code == 403  # in scope, but not theirs to acknowledge
-    r = c.post(f"/api/journeys/{dashboard.south_ref}/escalations/icpc/2026-01-22/1/acknowledge",
-               json={"note": "seen"})
+    r = c.post(
+        f"/api/journeys/{dashboard.south_ref}/escalations/icpc/2026-01-22/1/acknowledge",
+        json={"note": "seen"},
+    )
     assert r.status_code == 404
 
 
@@ -108,8 +122,16 @@ def test_ops_has_reports_and_the_access_log_but_no_case_pages(dashboard: Dashboa
     log = c.get("/api/access-log").json()
     assert log and {"at", "actor", "action", "journey_id", "detail"} <= set(log[0])
     assert c.get("/access-log").status_code == 200
-    r = c.post("/api/events", json={"id": "x-1", "type": "closed", "child": "C-WEB-N",
-                                    "at": "2026-03-04", "reason": "RC8"})
+    r = c.post(
+        "/api/events",
+        json={
+            "id": "x-1",
+            "type": "closed",
+            "child": "C-WEB-N",
+            "at": "2026-03-04",
+            "reason": "RC8",
+        },
+    )
     assert r.status_code == 404
 
 
@@ -121,20 +143,38 @@ def test_post_events_gives_the_import_errors_and_writes_nothing(dashboard: Dashb
 
     c = sign_in(dashboard, "tm-north")
     bad = [
-        {"id": "api-ok-1", "type": "safety_plan_recorded", "child": "C-WEB-N",
-         "at": "2026-03-03", "document": "DOC-1"},
-        {"id": "api-bad-1", "type": "icpc_delay_agreed", "child": "C-WEB-N", "at": "2026-03-03",
-         "reason": "chair_unavailable", "rationale": "no chair", "manager": "tm-north",
-         "chair": "nobody-here"},
+        {
+            "id": "api-ok-1",
+            "type": "safety_plan_recorded",
+            "child": "C-WEB-N",
+            "at": "2026-03-03",
+            "document": "DOC-1",
+        },
+        {
+            "id": "api-bad-1",
+            "type": "icpc_delay_agreed",
+            "child": "C-WEB-N",
+            "at": "2026-03-03",
+            "reason": "chair_unavailable",
+            "rationale": "no chair",
+            "manager": "tm-north",
+            "chair": "nobody-here",
+        },
     ]
     r = c.post("/api/events", json=bad)
     assert r.status_code == 422
     errors = r.json()["errors"]
     with session_scope(dashboard.url) as s:
         try:
-            import_records(s, list(enumerate(bad, 1)), pathway=current_pathway(),
-                           cal=current_calendar(), now=parse_as_of("2026-03-04"),
-                           actor="t", source="t")
+            import_records(
+                s,
+                list(enumerate(bad, 1)),
+                pathway=current_pathway(),
+                cal=current_calendar(),
+                now=parse_as_of("2026-03-04"),
+                actor="t",
+                source="t",
+            )
         except ImportRejected as exc:
             expected = [str(e) for e in exc.errors]
         s.rollback()
@@ -147,8 +187,13 @@ def test_post_events_gives_the_import_errors_and_writes_nothing(dashboard: Dashb
 
 def test_post_events_records_as_the_signed_in_user(dashboard: Dashboard) -> None:
     c = sign_in(dashboard, "tm-north")
-    rec = {"id": "api-plan-1", "type": "safety_plan_recorded", "child": "C-WEB-N",
-           "at": "2026-03-03", "document": "DOC-7"}
+    rec = {
+        "id": "api-plan-1",
+        "type": "safety_plan_recorded",
+        "child": "C-WEB-N",
+        "at": "2026-03-03",
+        "document": "DOC-7",
+    }
     r = c.post("/api/events", json=rec)
     assert r.status_code == 201 and r.json()["journeys"] == [dashboard.north_ref]
     assert c.post("/api/events", json=rec).json()["unchanged"] == 1  # idempotent, like import
@@ -160,13 +205,26 @@ def test_post_events_records_as_the_signed_in_user(dashboard: Dashboard) -> None
 
 def test_recording_for_another_teams_child_is_404_and_writes_nothing(dashboard: Dashboard) -> None:
     c = sign_in(dashboard, "tm-north")
-    rec = {"id": "api-south-1", "type": "safety_plan_recorded", "child": "C-WEB-S",
-           "at": "2026-03-03", "document": "DOC-9"}
+    rec = {
+        "id": "api-south-1",
+        "type": "safety_plan_recorded",
+        "child": "C-WEB-S",
+        "at": "2026-03-03",
+        "document": "DOC-9",
+    }
     assert c.post("/api/events", json=rec).status_code == 404
     with Session(get_engine(dashboard.url)) as s:
         assert s.exec(select(Event).where(Event.record_id == "api-south-1")).first() is None
-    staff = {"id": "staff-x", "type": "staff", "staff_id": "x", "name": "X", "email": "x@x",
-             "role": "social_worker", "team": "north", "manager": "tm-north"}
+    staff = {
+        "id": "staff-x",
+        "type": "staff",
+        "staff_id": "x",
+        "name": "X",
+        "email": "x@x",
+        "role": "social_worker",
+        "team": "north",
+        "manager": "tm-north",
+    }
     assert c.post("/api/events", json=staff).status_code == 403
 
 
@@ -182,8 +240,9 @@ def test_acknowledging_an_escalation_takes_it_off_the_list(dashboard: Dashboard)
     assert r.status_code == 201 and r.json()["acknowledged_by"] == "tm-south"
     assert c.post(url, json={"note": "again"}).status_code == 422
     after = c.get("/api/escalations").json()
-    assert not [x for x in after if (x["journey"], x["gate"], x["level"])
-                == (e["journey"], e["gate"], 2)]
+    assert not [
+        x for x in after if (x["journey"], x["gate"], x["level"]) == (e["journey"], e["gate"], 2)
+    ]
     # the other rungs are still open: acknowledging one level does not stop the clock
     assert [x for x in after if x["journey"] == e["journey"] and x["level"] != 2]
     missing = f"/api/journeys/{e['journey']}/escalations/{e['gate']}/{e['cycle']}/9/acknowledge"

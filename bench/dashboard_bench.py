@@ -1,0 +1,225 @@
+"""Dashboard page render time with 10,000 open journeys, against bare SQL in the same run.
+
+    .venv/bin/python -m bench.dashboard_bench [--journeys 10000] [--teams 10] [--runs 15]
+
+Builds a SQLite file of open journeys (contact -> referral, a third on to a strategy discussion
+and s47, so assessment, ICPC and delay clocks run), through the real import, then times whole
+HTTP requests (routing, session, scope, gate evaluation, access log, Jinja2) for the team view
+of one team, a journey page and the service view of all teams, by median of several runs. The
+baseline is the bare SQL that fetches the same clock rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+
+def _records(today: date, journeys: int, teams: int, cal: Any) -> list[dict[str, Any]]:
+    recs: list[dict[str, Any]] = [
+        {
+            "id": "staff-sm",
+            "type": "staff",
+            "staff_id": "sm-1",
+            "name": "Sam Service",
+            "email": "sm@example.invalid",
+            "role": "service_manager",
+            "team": "service",
+        },
+        {
+            "id": "staff-chair",
+            "type": "staff",
+            "staff_id": "chair-1",
+            "name": "Cy Chair",
+            "email": "chair@example.invalid",
+            "role": "conference_chair",
+            "team": "cp",
+        },
+    ]
+    for t in range(teams):
+        recs.append(
+            {
+                "id": f"staff-tm-{t}",
+                "type": "staff",
+                "staff_id": f"tm-{t}",
+                "name": f"Team Manager {t}",
+                "email": f"tm{t}@example.invalid",
+                "role": "team_manager",
+                "team": f"team{t}",
+                "manager": "sm-1",
+            }
+        )
+        for w in range(8):
+            recs.append(
+                {
+                    "id": f"staff-sw-{t}-{w}",
+                    "type": "staff",
+                    "staff_id": f"sw-{t}-{w}",
+                    "name": f"Worker {t}.{w}",
+                    "email": f"sw{t}{w}@example.invalid",
+                    "role": "social_worker",
+                    "team": f"team{t}",
+                    "manager": f"tm-{t}",
+                }
+            )
+    for i in range(journeys):
+        child = f"B{i:06d}"
+        team, worker = i % teams, (i // teams) % 8
+        start = cal.add_working_days(today, -(5 + i % 40))
+        nxt = cal.add_working_days(start, 1)
+        recs += [
+            {
+                "id": f"{child}-c",
+                "type": "contact_received",
+                "child": child,
+                "at": start.isoformat(),
+                "source": "6",
+                "team": f"team{team}",
+                "worker": f"sw-{team}-{worker}",
+            },
+            {
+                "id": f"{child}-o",
+                "type": "contact_outcome",
+                "child": child,
+                "at": start.isoformat(),
+                "outcome": "referral",
+                "consent": "obtained",
+            },
+        ]
+        if i % 3 == 0:
+            recs += [
+                {
+                    "id": f"{child}-r",
+                    "type": "referral_decision",
+                    "child": child,
+                    "at": nxt.isoformat(),
+                    "outcome": "strategy_discussion",
+                },
+                {
+                    "id": f"{child}-s",
+                    "type": "strategy_discussion",
+                    "child": child,
+                    "at": nxt.isoformat(),
+                    "outcome": "s47",
+                },
+            ]
+    return recs
+
+
+def _median_ms(fn: Any, runs: int) -> float:
+    fn()  # warm
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--journeys", type=int, default=10_000)
+    ap.add_argument("--teams", type=int, default=10)
+    ap.add_argument("--runs", type=int, default=15)
+    args = ap.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="frontdoor-dash-bench-"))
+    url = f"sqlite:///{work / 'bench.db'}"
+    os.environ["FRONTDOOR_DATABASE_URL"] = url
+    import sqlalchemy as sa
+    from fastapi.testclient import TestClient
+
+    from config.clock import parse_as_of
+    from config.settings import Settings, reset_settings
+    from frontdoor.web import create_app
+    from frontdoor.web.auth import set_password
+    from models.context import current_calendar, current_pathway
+    from models.db import get_engine, init_db, session_scope
+    from models.ingest import import_records
+
+    reset_settings()
+    today = date(2026, 3, 4)
+    now = parse_as_of(today.isoformat())
+    cal = current_calendar()
+    init_db(url)
+    recs = _records(today, args.journeys, args.teams, cal)
+    t = time.perf_counter()
+    with session_scope(url) as s:
+        import_records(
+            s,
+            list(enumerate(recs, 1)),
+            pathway=current_pathway(),
+            cal=cal,
+            now=now,
+            actor="bench",
+            source="bench",
+        )
+        for sid in ("tm-0", "sm-1"):
+            set_password(s, sid, "bench-password", now)
+    print(f"loaded {len(recs)} records in {time.perf_counter() - t:.1f}s into {url}")
+    with get_engine(url).connect() as conn:
+        open_j = conn.execute(sa.text("SELECT count(*) FROM journey WHERE ended_on IS NULL")).one()[
+            0
+        ]
+        clocks = conn.execute(sa.text("SELECT count(*) FROM clock")).one()[0]
+    print(f"open journeys: {open_j}; clocks: {clocks}; teams: {args.teams}")
+
+    app = create_app(Settings(database_url=url), as_of=today)
+
+    def client(staff_id: str) -> Any:
+        c = TestClient(app, base_url="https://testserver")
+        tok = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/sign-in").text)
+        assert tok is not None
+        r = c.post(
+            "/sign-in",
+            data={"username": staff_id, "password": "bench-password", "csrf_token": tok.group(1)},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+        return c
+
+    tm, sm = client("tm-0"), client("sm-1")
+    with get_engine(url).connect() as conn:
+        ref = conn.execute(
+            sa.text("SELECT ref FROM journey WHERE team='team0' ORDER BY id LIMIT 1")
+        ).one()[0]
+
+    def sql(team: str | None) -> None:
+        with get_engine(url).connect() as conn:
+            q = (
+                "SELECT j.ref, j.team, j.worker, j.stage, c.gate, c.started_on, c.due_on, "
+                "c.due_soon_from, c.stopped_on, c.cancelled_on FROM clock c JOIN journey j "
+                "ON j.id = c.journey_id WHERE j.ended_on IS NULL AND c.stopped_on IS NULL "
+                "AND c.cancelled_on IS NULL AND c.reporting_only = 0"
+            )
+            if team:
+                conn.execute(sa.text(q + " AND j.team = :t"), {"t": team}).all()
+            else:
+                conn.execute(sa.text(q)).all()
+
+    def get(c: Any, path: str) -> None:
+        r = c.get(path)
+        assert r.status_code == 200, (path, r.status_code)
+
+    rows = [
+        ("team view (team0)", lambda: get(tm, "/team"), lambda: sql("team0")),
+        ("journey page", lambda: get(tm, f"/journeys/{ref}"), lambda: sql("team0")),
+        ("service view (all)", lambda: get(sm, "/service"), lambda: sql(None)),
+        ("team view (all, sm)", lambda: get(sm, "/team"), lambda: sql(None)),
+    ]
+    print(f"\n{'page':22} {'median ms':>10} {'bare SQL ms':>12} {'ratio':>7}  (budget 200 ms)")
+    for name, page, base in rows:
+        p = _median_ms(page, args.runs)
+        b = _median_ms(base, args.runs)
+        print(f"{name:22} {p:10.1f} {b:12.1f} {p / b:7.1f}x  {'OK' if p < 200 else 'OVER'}")
+
+
+if __name__ == "__main__":
+    main()
