@@ -27,6 +27,7 @@ from models.dashboard import (
     log_access,
     open_escalations,
     open_journey_counts,
+    service_counts,
     staff_in_scope,
     staff_names,
 )
@@ -301,11 +302,13 @@ def service_page(request: Request) -> HTMLResponse:
     horizon = current_calendar().add_working_days(day, 5)
     everyone = Scope(user.staff_id, user.name, user.role, user.team, "all")
     with session_scope(state(request).url) as s:
-        rows = clock_rows(s, everyone, day)
+        counts = service_counts(s, day, horizon)
         escalations = open_escalations(s, everyone)
         journeys = open_journey_counts(s, everyone)
         log_access(s, actor=f"staff:{user.staff_id}", action="view_service", now=now_utc())
-    counts = counts_from(rows, escalations, horizon)
+    for e in escalations:
+        counts.setdefault(e.team, counts_from([], [], horizon)["*"]).escalations_awaiting += 1
+        counts["*"].escalations_awaiting += 1
     for team, n in journeys.items():
         counts.setdefault(team, counts_from([], [], horizon)["*"]).open_journeys = n
     counts["*"].open_journeys = sum(journeys.values())

@@ -3,9 +3,12 @@ the same validation as import, acknowledgements and the access log."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from models.context import current_calendar
 from models.dashboard import EscalationAck
 from models.db import get_engine
 from models.tables import AccessLog, Event
@@ -262,3 +265,19 @@ def test_every_journey_view_is_in_the_access_log(dashboard: Dashboard) -> None:
     c2 = sign_in(dashboard, "sw-south-1")
     assert c2.get(f"/journeys/{dashboard.north_ref}").status_code == 404
     assert _log(dashboard, "journey_not_found")[-1].actor == "staff:sw-south-1"
+
+
+def test_service_counts_agree_with_the_gate_evaluation(dashboard: Dashboard) -> None:
+    from models.dashboard import Scope, clock_rows, counts_from, service_counts
+    from tests.integration.web.conftest import DAY
+
+    everyone = Scope("t", "t", "service_manager", "", "all")
+    with Session(get_engine(dashboard.url)) as s:
+        for day in (DAY, date(2026, 2, 2), date(2026, 2, 16)):
+            horizon = current_calendar().add_working_days(day, 5)
+            by_rows = counts_from(clock_rows(s, everyone, day), [], horizon)
+            by_sql = service_counts(s, day, horizon)
+            keys = ("overdue", "due_next_5", "icpc_at_risk", "safety_plans_missing")
+            assert {t: [getattr(c, k) for k in keys] for t, c in by_rows.items()} == {
+                t: [getattr(c, k) for k in keys] for t, c in by_sql.items()
+            }
