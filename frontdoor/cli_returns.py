@@ -166,7 +166,11 @@ def scorecard_cmd(
             m = Month.parse(month)
         except ValueError as exc:
             raise cli.UserError(f"--month: {exc}") from None
-        return scorecard_text(cli._db(), m, team, fmt)
+        from config.settings import get_settings
+        from tasks.compose import scorecard_text
+
+        actor = get_settings().acting_user()
+        return scorecard_text(cli._db(), m, team, fmt, now=now_utc(), actor=actor)
 
     text = cli._guard(run)
     if out is None:
@@ -176,29 +180,3 @@ def scorecard_cmd(
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(out)
         typer.echo(f"scorecard {month} -> {out}")
-
-
-def scorecard_text(url: str, month: Any, team: str | None, fmt: str) -> str:
-    from config.settings import get_settings
-    from models.context import current_calendar
-    from models.db import session_scope
-    from models.returns import load_inputs, log_access
-    from reports.scorecard_render import render
-    from timescales.returns import summarise
-    from timescales.scorecard import build_scorecard
-
-    end = month.last
-    with session_scope(url) as session:
-        inputs = load_inputs(session, up_to=end)
-        facts = [f for j in inputs.journeys if (f := summarise(j, end)) is not None]
-        card = build_scorecard(
-            facts, month, current_calendar(), team=team, roles=inputs.staff_roles
-        )
-        log_access(
-            session,
-            at=now_utc(),
-            actor=get_settings().acting_user(),
-            action="scorecard",
-            detail=f"month={month} team={team or '*'}",
-        )
-    return render(card, fmt)

@@ -305,3 +305,15 @@ def build_scorecard(
             )
         )
     return Scorecard(month, team, tuple(out))
+
+
+def first_working_day(month: Month, cal: WorkingCalendar) -> date:
+    """The month's first working day: when the performance report for the month before runs."""
+    return cal.next_working_day_on_or_after(month.first)
+
+
+def report_due(day: date, cal: WorkingCalendar) -> Month | None:
+    """The month whose report is due on ``day`` (the previous month), or None when ``day`` is
+    not the first working day of its month."""
+    this = Month(day.year, day.month)
+    return this.shift(-1) if first_working_day(this, cal) == day else None
