@@ -71,8 +71,19 @@ def to_markdown(card: Scorecard) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _chart(f: Figure) -> str:
+def _pygal() -> Any:
+    """pygal, without the import hook it installs on ``sys.meta_path`` for its map plugins
+    (unused here): the hook warns (ImportWarning) on every later import in the process."""
+    import sys
+
     import pygal
+
+    sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
+    return pygal
+
+
+def _chart(f: Figure) -> str:
+    pygal = _pygal()
     from pygal.style import CleanStyle
 
     chart = pygal.Bar if f.kind != "percent" else pygal.Line

@@ -30,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent / "integration"))
 
-from helpers import (  # noqa: E402
+from helpers import (
     TM,
     JourneyBuilder,
     Record,
@@ -38,8 +38,8 @@ from helpers import (  # noqa: E402
     staff_records,
 )
 
-from timescales.records import EVENT_TYPES  # noqa: E402
-from timescales.returns import ChildInfo, JourneyInput, ReturnEvent  # noqa: E402
+from timescales.records import EVENT_TYPES
+from timescales.returns import ChildInfo, JourneyInput, ReturnEvent
 
 FACTORS = {"factors": ["3A"], "child_seen": True}
 

@@ -20,10 +20,10 @@ import pytest
 from helpers import cli, cli_import, write_jsonl
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
-from returns_paths import path_records  # noqa: E402
+from returns_paths import path_records
 
-from frontdoor.seed import generate_caseload  # noqa: E402
-from reports.cin_xml import check_structure  # noqa: E402
+from frontdoor.seed import generate_caseload
+from reports.cin_xml import check_structure
 
 ROOT = Path(__file__).parents[2]
 VENV = ROOT / ".cin-validator"
@@ -190,6 +190,7 @@ def test_scorecard_html_links_every_figure_to_its_journeys(sqlite_url: str, tmp_
     assert '<section id="journeys-late_icpcs_unexplained">' in text
     assert "Sam Worker" not in text and "2016-05-04" not in text  # no personal data
     md = cli("scorecard", "--month", "2025-02", "--team", "north")
-    assert "| ICPCs within 15 working days of the s47 start (DfE basis) | 25.0% | 1 of 4 | 81.4%" in (
-        md.stdout
+    assert (
+        "| ICPCs within 15 working days of the s47 start (DfE basis) | 25.0% | 1 of 4 | 81.4%"
+        in (md.stdout)
     )

@@ -12,9 +12,8 @@ from returns_paths import path_records, pure_inputs
 
 from reports.cin_xml import census_xml, check_structure
 from timescales.pathway import load_pathway
-from timescales.returns import build_annex_a, build_census, months_before
+from timescales.returns import build_annex_a, build_census, months_before, summarise
 from timescales.scorecard import Month, build_scorecard, first_working_day, report_due
-from timescales.returns import summarise
 
 CAL = load_pathway(Path(__file__).parents[2] / "pathways" / "default.yaml").working_calendar()
 D = date.fromisoformat
@@ -194,7 +193,9 @@ def test_annex_a_lists(inputs) -> None:  # type: ignore[no-untyped-def]
     assert refs["CA"][7] == "a) Yes" and refs["CB"][7] == "b) No"
     assert refs["CH2"][8] == "2"  # two referrals of CH in the 12 months to 31 March 2025
     assert refs["CB"][-2:] == ("north", "Sam Worker")
-    ass = dict(zip(annex.refs["list_4_assessments"], annex.lists["list_4_assessments"], strict=True))
+    ass = dict(
+        zip(annex.refs["list_4_assessments"], annex.lists["list_4_assessments"], strict=True)
+    )
     assert ass["CL"][5:10] == ("b) No", "16/12/2024", "a) Yes", "14/02/2025", "a) Yes")
     assert ass["CH2"][8:10] == ("", "")  # not yet authorised
     s47 = dict(zip(annex.refs["list_5_s47"], annex.lists["list_5_s47"], strict=True))
