@@ -20,10 +20,30 @@ import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
 TODAY = date(2025, 3, 28)
+BATCH = 500
+
+
+def caseload(journeys: int, cal: Any) -> list[dict[str, Any]]:
+    """``journeys`` journeys as batches of the seed generator (its repeat-child search is
+    quadratic), each batch with its own seed and its children and record ids prefixed."""
+    from frontdoor.seed import generate_caseload
+
+    out: list[dict[str, Any]] = []
+    for b in range(-(-journeys // BATCH)):
+        n = min(BATCH, journeys - b * BATCH)
+        for rec in generate_caseload(TODAY, journeys=n, seed=b + 1, calendar=cal):
+            if rec["type"] == "staff":
+                if b == 0:
+                    out.append(rec)
+                continue
+            rec = {**rec, "id": f"b{b}-{rec['id']}", "child": f"B{b:02d}{rec['child']}"}
+            out.append(rec)
+    return out
 
 
 def main() -> int:
@@ -38,7 +58,7 @@ def main() -> int:
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     url = f"sqlite:///{db}"
 
-    from frontdoor.seed import default_calendar, generate_caseload
+    from frontdoor.seed import default_calendar
     from models.db import get_engine, init_db, session_scope
     from models.ingest import import_records
     from models.returns import load_inputs
@@ -52,7 +72,7 @@ def main() -> int:
     pathway = load_pathway(Path(__file__).resolve().parents[1] / "pathways" / "default.yaml")
     cal = default_calendar()
     t = time.perf_counter()
-    records = generate_caseload(TODAY, journeys=args.journeys, calendar=cal)
+    records = caseload(args.journeys, cal)
     gen = time.perf_counter() - t
     init_db(url)
     t = time.perf_counter()
