@@ -6,7 +6,7 @@ UV := $(PY) -m uv
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench setup clean serve
+.PHONY: demo test lint bench setup clean serve cin-validator
 
 $(BIN)/frontdoor: pyproject.toml uv.lock
 	@$(PY) -m uv --version >/dev/null 2>&1 || $(PY) -m pip install --quiet --disable-pip-version-check uv
@@ -21,7 +21,7 @@ demo: setup  ## load a synthetic caseload, run every journey flow and a sweep, d
 serve: setup  ## embedded scheduler: a sweep every few minutes (uses FRONTDOOR_DATABASE_URL)
 	$(BIN)/frontdoor serve
 
-test: setup  ## the whole test suite (unit + integration on SQLite, PostgreSQL and real SMTP)
+test: setup cin-validator  ## the whole test suite (unit + integration on SQLite, PostgreSQL and real SMTP)
 	$(BIN)/pytest
 
 lint: setup
@@ -35,3 +35,12 @@ bench: setup  ## sweep and gates evaluation at 10k and 100k open journeys, again
 
 clean:
 	rm -rf demo-output .prefect frontdoor.db .pytest_cache .mypy_cache .ruff_cache
+
+# DfE's CIN census rules (csc-validator-be-cin) in their own venv: they pin pandas<2, need
+# numpy<2 and import pytest without declaring it. The returns tests use it.
+CIN_VALIDATOR := .cin-validator
+cin-validator: $(CIN_VALIDATOR)/.installed
+$(CIN_VALIDATOR)/.installed:
+	$(PY) -m venv $(CIN_VALIDATOR)
+	$(CIN_VALIDATOR)/bin/pip install --quiet --disable-pip-version-check "csc-validator-be-cin==0.1.13" "numpy<2" pytest
+	@touch $@

@@ -349,6 +349,11 @@ def demo_cmd(
     _guard(lambda: run_demo(out, journeys))
 
 
+from frontdoor import cli_returns  # noqa: E402  (statutory returns and the scorecard)
+
+cli_returns.register(app)
+
+
 def main() -> None:
     app()
 

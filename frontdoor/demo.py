@@ -154,6 +154,13 @@ def _run(out: Path, db: Path, mail_dir: Path, journeys: int, smtp: object, t0: f
         f"  FRONTDOOR_DATABASE_URL=sqlite:///{db} .venv/bin/frontdoor serve   "
         "--port 8000   (the dashboard on http://127.0.0.1:8000/ and the embedded scheduler)"
     )
+    year = today.year + (1 if today.month > 3 else 0)
+    _say(
+        f"  FRONTDOOR_DATABASE_URL=sqlite:///{db} .venv/bin/frontdoor export cin-census "
+        f"--year {year} --la-code 201 --out {out / 'cin-census.xml'}   (also: export annex-a "
+        f"--as-of {today.isoformat()} --out {out / 'annex-a'}; scorecard --month "
+        f"{today.isoformat()[:7]} --format html --out {out / 'scorecard.html'})"
+    )
     _say(
         f"  Prefect's view of the flow runs: PREFECT_HOME={(out / '.prefect').resolve()} "
         ".venv/bin/prefect server start"

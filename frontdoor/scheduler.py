@@ -15,9 +15,11 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 JOB_ID = "timescale-sweep"
+REPORT_JOB_ID = "performance-report"
 
 
 def add_sweep_job(
@@ -38,6 +40,32 @@ def add_sweep_job(
     )
 
 
+def add_report_job(
+    scheduler: BlockingScheduler | BackgroundScheduler, job: Callable[[], None]
+) -> None:
+    """Schedule ``job`` at 07:00 London on days 1-4 of each month; the performance_report flow
+    itself produces the report only on the first working day (as the prefect.yaml schedule)."""
+    scheduler.add_job(
+        job,
+        CronTrigger(day="1-4", hour=7, minute=0, timezone="Europe/London"),
+        id=REPORT_JOB_ID,
+        misfire_grace_time=None,
+        coalesce=True,
+        max_instances=1,
+        replace_existing=True,
+    )
+
+
+def run_report() -> dict[str, Any]:
+    from frontdoor import prefect_env
+
+    prefect_env.configure()
+    from flows.performance_report import performance_report
+
+    with prefect_env.runtime():
+        return performance_report()
+
+
 def run_forever(minutes: int, report: Callable[[dict[str, Any]], None]) -> None:
     from frontdoor.cli import run_sweep
 
@@ -47,8 +75,15 @@ def run_forever(minutes: int, report: Callable[[dict[str, Any]], None]) -> None:
         except Exception as exc:  # one failed sweep must not stop the scheduler
             print(f"frontdoor: sweep failed: {exc}", flush=True)
 
+    def report_job() -> None:
+        try:
+            run_report()
+        except Exception as exc:  # a failed report must not stop the sweeps
+            print(f"frontdoor: performance report failed: {exc}", flush=True)
+
     scheduler = BlockingScheduler(timezone="Europe/London")
     add_sweep_job(scheduler, minutes, sweep)
+    add_report_job(scheduler, report_job)
     print(f"frontdoor: sweeping every {minutes} minute(s); Ctrl-C to stop", flush=True)
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()

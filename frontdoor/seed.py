@@ -403,10 +403,16 @@ class _Builder:
 
     def after_assessment(self, a: date, outcome: str) -> None:
         rng = self.rng
+        # RC8/RC9 ("closed after assessment") cannot follow a section 47 enquiry or a plan
+        # (CIN census rule 2990): such a case closes as RC7, services ceased.
+        s47 = any(
+            e.type == "strategy_discussion" and e.fields.get("outcome") == "s47"
+            for e in self.j.events
+        )
         if outcome == "no_further_action":
-            self.close(self.wd(a, rng.choice((0, 0, 1, 2))), "RC8")
+            self.close(self.wd(a, rng.choice((0, 0, 1, 2))), "RC7" if s47 else "RC8")
         elif outcome == "early_help":
-            self.close(self.wd(a, rng.choice((0, 1, 2, 3))), "RC9")
+            self.close(self.wd(a, rng.choice((0, 1, 2, 3))), "RC7" if s47 else "RC9")
         elif outcome == "cin_plan":
             if rng.random() < 0.12:
                 reason = rng.choices(("RC7", "RC5", "RC3"), (6, 3, 1))[0]
@@ -521,9 +527,10 @@ class _Builder:
 
 # --- children -------------------------------------------------------------------------------
 def _upn(rng: random.Random) -> str:
-    """A fictional UPN with a valid DfE check letter (LA code 999 is not a real authority)."""
+    """A fictional UPN with a valid DfE check letter. Characters 2-4 must be a recognised DfE
+    LA code (CIN census rule 1530), so they are 201; the rest is random."""
     body = (
-        "999"
+        "201"
         + f"{rng.randint(1000, 9999)}"
         + f"{rng.randint(10, 24)}"
         + f"{rng.randint(0, 999):03d}"

@@ -37,3 +37,25 @@ def test_adding_the_job_twice_keeps_one_owner_of_time() -> None:
         assert jobs[0].trigger.interval.total_seconds() == 600
     finally:
         scheduler.shutdown(wait=False)
+
+
+def test_report_job_runs_on_days_1_to_4_at_seven_london_and_never_drops() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from frontdoor.scheduler import REPORT_JOB_ID, add_report_job
+
+    scheduler = BackgroundScheduler(timezone="Europe/London")
+    scheduler.start(paused=True)
+    try:
+        add_report_job(scheduler, lambda: None)
+        add_sweep_job(scheduler, 5, lambda: None)
+        job = scheduler.get_job(REPORT_JOB_ID)
+        assert job is not None
+        assert job.misfire_grace_time is None and job.coalesce is True and job.max_instances == 1
+        london = ZoneInfo("Europe/London")
+        fire = job.trigger.get_next_fire_time(None, datetime(2026, 1, 4, 8, tzinfo=london))
+        assert fire == datetime(2026, 2, 1, 7, tzinfo=london)
+        assert {j.id for j in scheduler.get_jobs()} == {JOB_ID, REPORT_JOB_ID}
+    finally:
+        scheduler.shutdown(wait=False)
