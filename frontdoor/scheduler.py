@@ -8,7 +8,6 @@ beside the prefect.yaml schedule: one owner of time.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -66,29 +65,6 @@ def run_report() -> dict[str, Any]:
         return performance_report()
 
 
-def run_forever(minutes: int, report: Callable[[dict[str, Any]], None]) -> None:
-    from frontdoor.cli import run_sweep
-
-    def sweep() -> None:
-        try:
-            report(run_sweep(None))
-        except Exception as exc:  # one failed sweep must not stop the scheduler
-            print(f"frontdoor: sweep failed: {exc}", flush=True)
-
-    def report_job() -> None:
-        try:
-            run_report()
-        except Exception as exc:  # a failed report must not stop the sweeps
-            print(f"frontdoor: performance report failed: {exc}", flush=True)
-
-    scheduler = BlockingScheduler(timezone="Europe/London")
-    add_sweep_job(scheduler, minutes, sweep)
-    add_report_job(scheduler, report_job)
-    print(f"frontdoor: sweeping every {minutes} minute(s); Ctrl-C to stop", flush=True)
-    with contextlib.suppress(KeyboardInterrupt, SystemExit):
-        scheduler.start()
-
-
 DIGEST_JOB_ID = "team-digest"
 
 
@@ -110,28 +86,46 @@ def add_digest_job(
     )
 
 
+def _guarded(name: str, fn: Callable[[], object]) -> Callable[[], None]:
+    """A job that reports its own failure: one failed run must not stop the scheduler."""
+
+    def job() -> None:
+        try:
+            fn()
+        except Exception as exc:
+            print(f"frontdoor: {name} failed: {exc}", flush=True)
+
+    return job
+
+
+def add_embedded_jobs(
+    scheduler: BlockingScheduler | BackgroundScheduler,
+    minutes: int,
+    report: Callable[[dict[str, Any]], None],
+    digest_at: str,
+) -> None:
+    """Every job the embedded scheduler owns: the sweep, the daily team digest and the monthly
+    performance report (with a Prefect server, prefect.yaml's schedules own them instead)."""
+    from frontdoor.cli import run_sweep
+
+    add_sweep_job(scheduler, minutes, _guarded("sweep", lambda: report(run_sweep(None))))
+    add_digest_job(
+        scheduler,
+        digest_at,
+        _guarded(
+            "team digest",
+            lambda: print(f"frontdoor: team digest sent: {run_team_digest(None)}", flush=True),
+        ),
+    )
+    add_report_job(scheduler, _guarded("performance report", run_report))
+
+
 def start_background(
     minutes: int, report: Callable[[dict[str, Any]], None], digest_at: str
 ) -> BackgroundScheduler:
     """The embedded scheduler in a background thread (beside the web server in one process)."""
-    from frontdoor.cli import run_sweep
-
-    def sweep() -> None:
-        try:
-            report(run_sweep(None))
-        except Exception as exc:  # one failed sweep must not stop the scheduler
-            print(f"frontdoor: sweep failed: {exc}", flush=True)
-
-    def digest() -> None:
-        try:
-            result = run_team_digest(None)
-            print(f"frontdoor: team digest sent: {result}", flush=True)
-        except Exception as exc:
-            print(f"frontdoor: team digest failed: {exc}", flush=True)
-
     scheduler = BackgroundScheduler(timezone="Europe/London")
-    add_sweep_job(scheduler, minutes, sweep)
-    add_digest_job(scheduler, digest_at, digest)
+    add_embedded_jobs(scheduler, minutes, report, digest_at)
     scheduler.start()
     return scheduler
 

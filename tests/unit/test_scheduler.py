@@ -59,3 +59,21 @@ def test_report_job_runs_on_days_1_to_4_at_seven_london_and_never_drops() -> Non
         assert {j.id for j in scheduler.get_jobs()} == {JOB_ID, REPORT_JOB_ID}
     finally:
         scheduler.shutdown(wait=False)
+
+
+def test_the_embedded_scheduler_owns_sweep_digest_and_report_with_safe_settings() -> None:
+    from frontdoor.scheduler import DIGEST_JOB_ID, REPORT_JOB_ID, add_embedded_jobs
+
+    scheduler = BackgroundScheduler(timezone="Europe/London")
+    scheduler.start(paused=True)
+    try:
+        add_embedded_jobs(scheduler, 5, lambda _result: None, "08:00")
+        jobs = {j.id: j for j in scheduler.get_jobs()}
+        assert set(jobs) == {JOB_ID, DIGEST_JOB_ID, REPORT_JOB_ID}
+        for job in jobs.values():
+            assert job.misfire_grace_time is None and job.coalesce and job.max_instances == 1
+        assert str(jobs[DIGEST_JOB_ID].trigger) == (
+            "cron[day_of_week='mon-fri', hour='8', minute='0']"
+        )
+    finally:
+        scheduler.shutdown(wait=False)
