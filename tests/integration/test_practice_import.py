@@ -208,18 +208,27 @@ def test_an_action_without_owner_or_due_date_is_refused_naming_it(
         tmp_path / "bad.jsonl",
         [
             *roster(),
-            supervision("S1", "2026-10-05", SW, TM, [action("A1", None, due_on="2026-10-09")], child="C-9"),
+            supervision(
+                "S1", "2026-10-05", SW, TM, [action("A1", None, due_on="2026-10-09")], child="C-9"
+            ),
             supervision("S2", "2026-10-05", SW, TM, [action("A2", SW)], child="C-9"),
             audit(
-                "AU1", "2026-10-05", "case_audit", "good", "north", TM,
+                "AU1",
+                "2026-10-05",
+                "case_audit",
+                "good",
+                "north",
+                TM,
                 actions=[action("A3", "nobody", due_in_working_days=2)],
             ),
-            audit("AU2", "2026-10-05", "case_audit", "good", "north", TM, feedback_considered=["FB-X"]),
+            audit(
+                "AU2", "2026-10-05", "case_audit", "good", "north", TM, feedback_considered=["FB-X"]
+            ),
             feedback("FB1", "2026-10-05", "C-9", "parent", 7, []),
             completed("D9", "A-unknown", "2026-10-06", SW),
             supervision("S3", "2099-01-05", SW, TM, [], child="C-9"),
         ],
-    )  # fmt: skip
+    )
     before = row_counts(sqlite_url)
     result = cli_import(path)
     assert result.exit_code == 2
