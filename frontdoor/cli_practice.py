@@ -316,9 +316,21 @@ def _markdown(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _pygal() -> Any:
+    """pygal, without the legacy import hook it appends to ``sys.meta_path`` (for map plugins,
+    which we do not use): it has no ``find_spec``, so every later import in the process that
+    reaches it raises an ImportWarning."""
+    import sys
+
+    import pygal
+
+    sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
+    return pygal
+
+
 def charts(r: dict[str, Any]) -> list[str]:
     """Inline SVG charts (pygal): on-time trend by month, overdue by age, audits by grade."""
-    import pygal
+    pygal = _pygal()
     from pygal.style import DefaultStyle
 
     common: dict[str, Any] = {

@@ -29,6 +29,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from helpers import (
     HOS,
     SM,
@@ -44,6 +45,10 @@ from helpers import (
     staff_records,
     write_jsonl,
 )
+from sqlmodel import Session, col, select
+
+from models.db import get_engine
+from models.tables import Outbox
 
 TMS, SWS = "tm.south", "sw.south"
 
@@ -412,3 +417,32 @@ def test_practice_report_markdown_and_html_with_charts(sqlite_url: str, tmp_path
     bad = cli("practice-report", "--from", "2026-10-30", "--to", "2026-09-01")
     assert bad.exit_code == 2 and "--to is before --from" in bad.stderr
     assert cli("practice-report", "--from", "x", "--to", "2026-09-01").exit_code == 2
+
+
+@pytest.mark.postgres
+def test_practice_on_postgres_report_and_action_messages(postgres_url: str, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from tasks.notify import enqueue_due
+
+    load_data_set(tmp_path)
+    r = json.loads(
+        cli(
+            "practice-report", "--from", "2026-09-01", "--to", "2026-10-30", "--team", "north",
+            "--format", "json",
+        ).stdout
+    )  # fmt: skip
+    assert r["actions"]["due"]["on_time_pct"] == 25.0
+    now = datetime(2026, 10, 30, 9, 0, tzinfo=UTC)
+    first = enqueue_due(now)
+    second = enqueue_due(now)
+    assert second.claimed == 0
+    with Session(get_engine(postgres_url)) as s:
+        rows = s.exec(select(Outbox).where(col(Outbox.action_id).is_not(None))).all()
+    # A3 (owner sw2.north, due 8 Oct): team manager, service manager, head of service. A5
+    # (owner tm.north, due 21 Oct): the first in the owner's line holding each rung's role or
+    # above: the service manager for rungs 1 and 2, then the head of service. Reminders superseded.
+    assert sorted((m.level, m.recipient_staff_id) for m in rows) == [
+        (1, SM), (1, TM), (2, SM), (2, SM), (3, HOS), (3, HOS)
+    ]  # fmt: skip
+    assert first.queued >= len(rows) and len({m.idempotency_key for m in rows}) == 6
