@@ -123,6 +123,9 @@ class Timer(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("journey_id", "gate", "cycle", "kind", "level"),
         sa.UniqueConstraint("action_id", "gate", "cycle", "kind", "level"),
+        sa.CheckConstraint(
+            "(journey_id IS NULL) <> (action_id IS NULL)", name="ck_timer_journey_or_action"
+        ),
         sa.Index(
             "ix_timer_due_unclaimed",
             "due_at",
