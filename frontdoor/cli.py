@@ -19,6 +19,7 @@ import typer
 
 from config.clock import now_utc, parse_as_of, today_london
 from config.settings import get_settings
+from frontdoor import cli_practice
 
 app = typer.Typer(
     name="frontdoor",
@@ -122,6 +123,11 @@ def import_cmd(
         f"{result.staff} staff, {result.children} children, {result.events} events; "
         f"{result.journeys_opened} journey(s) opened, {len(result.journeys_touched)} updated"
     )
+    if result.practice:
+        typer.echo(
+            f"{result.practice} practice record(s) (supervision, audits, action completions, "
+            f"feedback); {result.actions_opened} action(s) opened on the clock"
+        )
     if flows and result.journey_refs:
         limit = get_settings().import_flow_limit
         refs = result.journey_refs
@@ -334,6 +340,10 @@ def pathway_check(
     typer.echo(f"{p.pathway} v{p.version}: {len(p.gates)} gates, OK")
     for g in p.gates:
         typer.echo(f"  {g.id:22} {g.kind:9} {g.limit_working_days:3} wd  {g.title}")
+
+
+app.command("actions")(cli_practice.actions_cmd)
+app.command("practice-report")(cli_practice.practice_report_cmd)
 
 
 @app.command("demo")

@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -87,6 +89,8 @@ def _run(out: Path, db: Path, mail_dir: Path, journeys: int, smtp: object, t0: f
         f"clocks evaluated in-process in {time.perf_counter() - t:.2f}s"
     )
 
+    practice = _import_practice(url, out, records, today, now)
+
     with session_scope(url) as session:
         refs_list = list(session.exec(select(Journey.ref).order_by(col(Journey.id))).all())
     _say(
@@ -136,6 +140,7 @@ def _run(out: Path, db: Path, mail_dir: Path, journeys: int, smtp: object, t0: f
         }
         extra = ", ".join(f"{n} {st}" for st, n in sorted(other.items()))
         _say(f"  {kind + 's':12} sent {sent:5}" + (f"  ({extra})" if extra else ""))
+    _practice_summary(url, out, db, today, practice)
     files = sorted((mail_dir / "new").glob("*")) if (mail_dir / "new").exists() else []
     _say("")
     _say(f"Emails received by the local SMTP server: {len(files)}, in the Maildir {mail_dir}")
@@ -187,3 +192,76 @@ def demo_sign_ins(url: str, now: object) -> str:
             set_password(session, staff_id, DEMO_PASSWORD, now)  # type: ignore[arg-type]
             lines.append(f"  {staff_id:12} {staff.role} ({staff.team})")
     return "\n".join(lines)
+
+
+def _import_practice(url: str, out: Path, caseload: list[Any], today: Any, now: Any) -> Path:
+    """Supervision sessions, audits, feedback and action completions, through the same import."""
+    from frontdoor.seed import write_jsonl
+    from frontdoor.seed_practice import generate_practice
+    from models.context import current_calendar, current_pathway
+    from models.db import session_scope
+    from models.ingest import decode_lines, import_records
+
+    records = generate_practice(today, caseload, current_calendar())
+    path = out / "practice.jsonl"
+    write_jsonl(records, path)
+    kinds = Counter(r["type"] for r in records)
+    with session_scope(url) as session:
+        result = import_records(
+            session,
+            decode_lines(path.read_text(encoding="utf-8").splitlines()),
+            pathway=current_pathway(),
+            cal=current_calendar(),
+            now=now,
+            actor="demo",
+            source=path.name,
+        )
+    _say(
+        f"   and {result.practice} practice records from {path}: "
+        f"{kinds['supervision_held']} supervision sessions, {kinds['audit_completed']} audits, "
+        f"{kinds['feedback_received']} pieces of feedback, {kinds['action_completed']} action "
+        f"completions; {result.actions_opened} actions on the clock"
+    )
+    return path
+
+
+def _practice_summary(url: str, out: Path, db: Path, today: Any, practice: Path) -> None:
+    from frontdoor.cli_practice import practice_report, render_report
+    from models.db import session_scope
+    from models.practice import action_message_counts, action_rows, report_inputs
+
+    with session_scope(url) as session:
+        rows = action_rows(session, today)
+        messages = action_message_counts(session)
+        inputs = report_inputs(session, today)
+    by_status = Counter(r.status for r in rows)
+    _say("")
+    _say(f"Practice actions (supervision and audit) as of {today.isoformat()}:")
+    for status in ("open", "due_soon", "overdue", "met", "met_late"):
+        _say(f"  {status:12} {by_status.get(status, 0):6}")
+    sent = {k: messages.get((k, "sent"), 0) for k in ("reminder", "escalation")}
+    _say(
+        f"  emails about actions: {sent['reminder']} reminders to owners, "
+        f"{sent['escalation']} escalations up their line of management (included above)"
+    )
+    start = today.replace(day=1) - timedelta(days=62)
+    report = practice_report(inputs, start.replace(day=1), today, None)
+    for fmt in ("md", "html"):
+        (out / f"practice-report.{fmt}").write_text(render_report(report, fmt), encoding="utf-8")
+    a = report["actions"]["due"]
+    _say(
+        f"  practice report {report['period']['from']} to {report['period']['to']}: "
+        f"{a['on_time_pct']}% of {a['due']} actions due were completed on time; "
+        f"{report['audits']['count']} audits, "
+        f"{report['audits']['considered_feedback_pct']}% considered feedback; "
+        f"{report['feedback']['count']} pieces of feedback (average rating "
+        f"{report['feedback']['average_rating']}); "
+        f"{len(report['supervision']['journeys_without_supervision'])} journeys with no "
+        "recent supervision"
+    )
+    _say(f"  read it: {(out / 'practice-report.html').resolve()} (and .md beside it)")
+    _say(
+        f"  FRONTDOOR_DATABASE_URL=sqlite:///{db} .venv/bin/frontdoor actions --as-of "
+        f"{today.isoformat()}"
+    )
+    _say(f"  the practice records that were loaded: {practice}")

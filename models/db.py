@@ -15,6 +15,7 @@ from sqlmodel import Session, SQLModel, create_engine
 
 from models import (
     dashboard,  # noqa: F401  (the dashboard's tables)
+    practice,  # noqa: F401  (supervision, audit, action and feedback tables)
     tables,  # noqa: F401  (registers the tables on SQLModel.metadata)
 )
 

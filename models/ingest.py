@@ -19,12 +19,14 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from models.journeys import load_facts, new_journey_ref, refresh_journeys
+from models.practice import plan_practice, write_practice
 from models.tables import Child, Event, Journey, Staff
 from timescales.calendar import OutsideCalendarHorizon, WorkingCalendar
 from timescales.evaluate import EventFact
 from timescales.guards import StaffFact, check_not_future, check_sequence, check_staff_refs
 from timescales.partition import Partition, ends_journey, partition
 from timescales.pathway import Pathway
+from timescales.practice import PracticeModel
 from timescales.records import (
     ChildDetailsRecord,
     ContactReceived,
@@ -67,6 +69,8 @@ class ImportSummary:
     children: int = 0
     events: int = 0
     journeys_opened: int = 0
+    practice: int = 0  # supervision, audit, action completion and feedback records
+    actions_opened: int = 0
     journeys_touched: list[int] = field(default_factory=list)
     journey_refs: list[str] = field(default_factory=list)
 
@@ -96,7 +100,7 @@ def import_records(
     source: str,
 ) -> ImportSummary:
     errors: list[LineError] = []
-    parsed: list[tuple[int, StaffRecord | ChildDetailsRecord | JourneyEvent]] = []
+    parsed: list[tuple[int, StaffRecord | ChildDetailsRecord | JourneyEvent | PracticeModel]] = []
     for line, data in decoded:
         if isinstance(data, LineError):
             errors.append(data)
@@ -109,7 +113,9 @@ def import_records(
 
     # ids: unique within the file, and either new or identical to what is stored
     summary = ImportSummary(records=len(decoded))
-    fresh: list[tuple[int, StaffRecord | ChildDetailsRecord | JourneyEvent, dict[str, Any]]] = []
+    fresh: list[
+        tuple[int, StaffRecord | ChildDetailsRecord | JourneyEvent | PracticeModel, dict[str, Any]]
+    ] = []
     first_line: dict[str, tuple[int, dict[str, Any]]] = {}
     ids = [rec.id for _, rec in parsed]
     stored: dict[str, str] = {}
@@ -179,6 +185,17 @@ def import_records(
         line_of[rec.id] = (line, rec)
 
     plans = _plan_children(session, pathway, new_facts, line_of, errors)
+    practice_errors: list[tuple[int, str, str]] = []
+    practice = plan_practice(
+        session,
+        [(line, rec) for line, rec, _ in fresh if isinstance(rec, PracticeModel)],
+        staff,
+        cal,
+        pathway,
+        now,
+        practice_errors,
+    )
+    errors += [LineError(line, rid, reason) for line, rid, reason in practice_errors]
 
     if errors:
         errors.sort(key=lambda e: e.line)
@@ -220,6 +237,8 @@ def import_records(
     summary.new = len(fresh)
     session.flush()
     refresh_journeys(session, sorted(touched.values()), pathway, cal, now)
+    summary.actions_opened = write_practice(session, practice, staff, pathway, cal, now)
+    summary.practice = practice.count
     summary.journeys_touched = sorted(touched.values())
     summary.journey_refs = sorted(touched)
     return summary

@@ -91,6 +91,7 @@ def refresh_journeys(
         for c in session.exec(select(Clock).where(col(Clock.journey_id).in_(chunk))).all():
             clocks[c.journey_id][c.gate] = c
         for t in session.exec(select(Timer).where(col(Timer.journey_id).in_(chunk))).all():
+            assert t.journey_id is not None  # selected by journey
             timers[t.journey_id][(t.gate, t.cycle, t.kind, t.level)] = t
     workers = _workers(session, ids)
 

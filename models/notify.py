@@ -73,7 +73,9 @@ def claim_due_timers(
             .where(col(Timer.id).in_(ids[i : i + 500]))
             .execution_options(populate_existing=True)
         ).all()
-    return sorted(claimed, key=lambda t: (t.journey_id, t.gate, t.kind, t.level))
+    return sorted(
+        claimed, key=lambda t: (t.journey_id or 0, t.action_id or 0, t.gate, t.kind, t.level)
+    )
 
 
 def supersede(timers: Sequence[Timer]) -> tuple[list[Timer], list[Timer]]:
@@ -84,9 +86,9 @@ def supersede(timers: Sequence[Timer]) -> tuple[list[Timer], list[Timer]]:
     superseded by a later reminder or any escalation of the same clock: nobody needs "due in 2
     days" for something already overdue.
     """
-    groups: dict[tuple[int, str, object], list[Timer]] = defaultdict(list)
+    groups: dict[tuple[int | None, int | None, str, object], list[Timer]] = defaultdict(list)
     for t in timers:
-        groups[(t.journey_id, t.gate, t.cycle)].append(t)
+        groups[(t.journey_id, t.action_id, t.gate, t.cycle)].append(t)
     send: list[Timer] = []
     skip: list[Timer] = []
     for items in groups.values():

@@ -122,6 +122,10 @@ class Timer(SQLModel, table=True):
 
     __table_args__ = (
         sa.UniqueConstraint("journey_id", "gate", "cycle", "kind", "level"),
+        sa.UniqueConstraint("action_id", "gate", "cycle", "kind", "level"),
+        sa.CheckConstraint(
+            "(journey_id IS NULL) <> (action_id IS NULL)", name="ck_timer_journey_or_action"
+        ),
         sa.Index(
             "ix_timer_due_unclaimed",
             "due_at",
@@ -131,7 +135,9 @@ class Timer(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    journey_id: int = Field(foreign_key="journey.id", index=True)
+    # A timer chases a journey's gate, or a practice action (models/practice.py): exactly one.
+    journey_id: int | None = Field(default=None, foreign_key="journey.id", index=True)
+    action_id: int | None = Field(default=None, foreign_key="action.id", index=True)
     gate: str = Field(max_length=40)
     cycle: date = Field(description="the clock's start date: a restarted clock is a new cycle")
     kind: str = Field(max_length=12)
@@ -152,7 +158,8 @@ class Outbox(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     idempotency_key: str = Field(max_length=200, unique=True)
     timer_id: int | None = Field(default=None, foreign_key="timer.id")
-    journey_id: int = Field(foreign_key="journey.id", index=True)
+    journey_id: int | None = Field(default=None, foreign_key="journey.id", index=True)
+    action_id: int | None = Field(default=None, foreign_key="action.id", index=True)
     gate: str = Field(max_length=40)
     cycle: date
     kind: str = Field(max_length=12)

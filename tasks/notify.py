@@ -29,6 +29,7 @@ from models.notify import (
 )
 from models.tables import Journey, Outbox, Timer
 from notifications.render import NotificationContext, ToldBefore, render
+from tasks.practice import queue_action_message
 from timescales.evaluate import working_days_late
 
 
@@ -63,11 +64,21 @@ def enqueue_due(
             t.outcome = "superseded"
             session.add(t)
         report.superseded = len(skip)
-        journeys = journeys_by_id(session, [t.journey_id for t in send])
+        journeys = journeys_by_id(session, [t.journey_id for t in send if t.journey_id])
         roster = Roster.load(session)
         kinds: Counter[str] = Counter()
         touched: set[str] = set()
         for t in send:
+            if t.action_id is not None:  # a practice action's clock (tasks/practice.py)
+                status = queue_action_message(session, t, roster, now)
+                t.outcome = status
+                session.add(t)
+                report.stale += status == "stale"
+                report.no_recipient += status == "no_recipient"
+                report.queued += status == "queued"
+                kinds[t.kind] += status == "queued"
+                continue
+            assert t.journey_id is not None
             journey = journeys[t.journey_id]
             if open_clock(session, t.journey_id, t.gate) is None:
                 # the clock stopped after the timer was planned: nothing to chase
@@ -84,7 +95,7 @@ def enqueue_due(
                 report.queued += 1
                 kinds[t.kind] += 1
             touched.add(journey.ref)
-        report.by_kind = dict(kinds)
+        report.by_kind = {k: n for k, n in kinds.items() if n}
         report.journeys = sorted(touched)
     return report
 
@@ -94,6 +105,7 @@ def _queue(session: Session, t: Timer, journey: Journey, roster: Roster, now: da
     cal = current_calendar()
     settings = get_settings()
     gate = pathway.gate(t.gate)
+    assert t.journey_id is not None
     clock = open_clock(session, t.journey_id, t.gate)
     assert clock is not None
     today = today_london(now)

@@ -33,7 +33,7 @@ STATUTORY_MAXIMA: dict[str, int] = {
 }
 
 RECIPIENTS = ("allocated_worker", "team_manager", "service_manager", "head_of_service")
-TEMPLATES = ("reminder", "escalation")
+TEMPLATES = ("reminder", "escalation", "action_reminder", "action_escalation")
 
 
 class PathwayError(ValueError):
@@ -118,6 +118,21 @@ class CalendarConfig(_Frozen):
     working_overrides: tuple[date, ...] = ()
 
 
+class ActionsConfig(_Frozen):
+    """Clocks of practice actions (supervision_action, audit_action): same ladder by default."""
+
+    ladder: Ladder | None = Field(
+        default=None,
+        description="omit to use the pathway's ladder (its levels, days and roles) with the "
+        "action templates below",
+    )
+    reminder_template: str = "action_reminder"
+    escalation_template: str = "action_escalation"
+    no_supervision_working_days: int = Field(
+        default=20, ge=1, le=260, description="practice report: journeys unsupervised this long"
+    )
+
+
 class Pathway(_Frozen):
     pathway: str
     version: int = Field(ge=1)
@@ -129,6 +144,7 @@ class Pathway(_Frozen):
     stages: tuple[Stage, ...]
     stage_rules: tuple[StageRule, ...]
     gates: tuple[Gate, ...]
+    actions: ActionsConfig = ActionsConfig()
 
     @field_validator("gates")
     @classmethod
@@ -148,6 +164,23 @@ class Pathway(_Frozen):
 
     def ladder_for(self, gate: Gate) -> Ladder:
         return gate.ladder or self.ladder
+
+    def action_ladder(self) -> Ladder:
+        """The ladder of practice actions: ``actions.ladder``, or the pathway's own ladder with
+        the action templates (an action email names an action, not a journey)."""
+        if self.actions.ladder is not None:
+            return self.actions.ladder
+        a = self.actions
+        return Ladder(
+            reminders=tuple(
+                r.model_copy(update={"template": a.reminder_template})
+                for r in self.ladder.reminders
+            ),
+            escalations=tuple(
+                e.model_copy(update={"template": a.escalation_template})
+                for e in self.ladder.escalations
+            ),
+        )
 
     def state_name(self, stage_id: str) -> str:
         for s in self.stages:
@@ -209,6 +242,7 @@ def validate_meaning(p: Pathway) -> None:
         if ev not in EVENT_TYPES:
             problems.append(f"closing_events: unknown event {ev!r}")
     _check_ladder(p.ladder, "ladder", problems)
+    _check_ladder(p.action_ladder(), "actions.ladder", problems)
     for i, rule in enumerate(p.stage_rules):
         _check_match(
             EventMatch(event=rule.event, outcome=rule.outcome), f"stage_rules[{i}]", problems

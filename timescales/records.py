@@ -9,16 +9,13 @@ records (known staff, open journeys, possible sequences) live in :mod:`timescale
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import (
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     PlainSerializer,
     TypeAdapter,
@@ -28,8 +25,10 @@ from pydantic import (
 )
 
 from timescales import codes
-
-LONDON = ZoneInfo("Europe/London")
+from timescales.practice import PRACTICE_TYPES, PracticeModel, PracticeRecord
+from timescales.recordbase import LONDON as LONDON  # re-exported: the base moved there
+from timescales.recordbase import EventTime as EventTime
+from timescales.recordbase import _Record, parse_at
 
 
 class Role(StrEnum):
@@ -56,72 +55,6 @@ def role_at_least(role: str | Role, minimum: str | Role) -> bool:
     if str(role) not in line or str(minimum) not in line:
         return False
     return line.index(str(role)) >= line.index(str(minimum))
-
-
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,99}$")
-
-
-def _check_id(v: str) -> str:
-    if not _ID.match(v):
-        raise ValueError("must be 1-100 characters: letters, digits and _ . : / - only")
-    return v
-
-
-class EventTime(BaseModel):
-    """When an event happened: the instant (UTC) and its local date in Europe/London."""
-
-    model_config = ConfigDict(frozen=True)
-    instant: datetime  # timezone-aware, UTC
-    local_date: date
-    date_only: bool
-    raw: str  # as given, so the stored record is the record that arrived
-
-
-def parse_at(value: Any) -> EventTime:
-    """Parse ``at``: an ISO date (a local date) or an ISO datetime *with* an offset.
-
-    A naive datetime is refused: we cannot know whether it meant London or UTC, and between
-    00:00 and 01:00 in summer the two give different statutory dates.
-    """
-    if isinstance(value, EventTime):
-        return value
-    if isinstance(value, datetime):
-        raise ValueError("use an ISO string")
-    if not isinstance(value, str):
-        raise ValueError("must be an ISO date (YYYY-MM-DD) or datetime with offset")
-    text = value.strip()
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        try:
-            d = date.fromisoformat(text)
-        except ValueError as exc:
-            raise ValueError(f"{text!r} is not a real date") from exc
-        # A date alone stands for noon London time: the instant matters only for ordering.
-        local = datetime(d.year, d.month, d.day, 12, 0, tzinfo=LONDON)
-        return EventTime(instant=local.astimezone(UTC), local_date=d, date_only=True, raw=text)
-    try:
-        dt = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise ValueError(
-            f"{text!r} is not an ISO date (YYYY-MM-DD) or datetime with offset"
-        ) from exc
-    if dt.tzinfo is None or dt.utcoffset() is None:
-        raise ValueError(f"{text!r} has no UTC offset (add Z or +01:00, or give a date alone)")
-    return EventTime(
-        instant=dt.astimezone(UTC),
-        local_date=dt.astimezone(LONDON).date(),
-        date_only=False,
-        raw=text,
-    )
-
-
-class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-    id: str = Field(min_length=1, max_length=100)
-
-    @field_validator("id")
-    @classmethod
-    def _id_ok(cls, v: str) -> str:
-        return _check_id(v)
 
 
 class StaffRecord(_Record):
@@ -328,7 +261,7 @@ EventRecord = Annotated[
     Field(discriminator="type"),
 ]
 Record = Annotated[
-    StaffRecord | ChildDetailsRecord | EventRecord,
+    StaffRecord | ChildDetailsRecord | EventRecord | PracticeRecord,
     Field(discriminator="type"),
 ]
 
@@ -345,7 +278,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "icpc_held",
     "closed",
 )
-RECORD_TYPES: tuple[str, ...] = ("staff", "child_details", *EVENT_TYPES)
+RECORD_TYPES: tuple[str, ...] = ("staff", "child_details", *EVENT_TYPES, *PRACTICE_TYPES)
 
 # The outcome values each event type accepts (the pathway validator checks references to them).
 EVENT_OUTCOMES: dict[str, frozenset[str]] = {
@@ -383,7 +316,7 @@ def _describe(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def parse_record(data: Any) -> StaffRecord | ChildDetailsRecord | _Event:
+def parse_record(data: Any) -> StaffRecord | ChildDetailsRecord | _Event | PracticeModel:
     """Validate one decoded JSON object into its record model, or raise :class:`RecordError`."""
     if not isinstance(data, dict):
         raise RecordError("each line must be a JSON object")
@@ -396,7 +329,7 @@ def parse_record(data: Any) -> StaffRecord | ChildDetailsRecord | _Event:
         rec = _ADAPTER.validate_python(data)
     except ValidationError as exc:
         raise RecordError(_describe(exc)) from None
-    assert isinstance(rec, StaffRecord | ChildDetailsRecord | _Event)
+    assert isinstance(rec, StaffRecord | ChildDetailsRecord | _Event | PracticeModel)
     return rec
 
 
