@@ -86,13 +86,13 @@ def refresh_journeys(
         for j in session.exec(select(Journey).where(col(Journey.id).in_(chunk))).all()
     }
     clocks: dict[int, dict[str, Clock]] = defaultdict(dict)
-    timers: dict[int, dict[tuple[str, date, str, int], Timer]] = defaultdict(dict)
+    timers: dict[int, dict[tuple[str, date, str, int, int], Timer]] = defaultdict(dict)
     for chunk in _chunks(ids):
         for c in session.exec(select(Clock).where(col(Clock.journey_id).in_(chunk))).all():
             clocks[c.journey_id][c.gate] = c
         for t in session.exec(select(Timer).where(col(Timer.journey_id).in_(chunk))).all():
             assert t.journey_id is not None  # selected by journey
-            timers[t.journey_id][(t.gate, t.cycle, t.kind, t.level)] = t
+            timers[t.journey_id][(t.gate, t.cycle, t.kind, t.level, t.repeat)] = t
     workers = _workers(session, ids)
 
     results: dict[int, JourneyEvaluation] = {}
@@ -174,15 +174,18 @@ def _sync_timers(
     session: Session,
     jid: int,
     ev: JourneyEvaluation,
-    existing: dict[tuple[str, date, str, int], Timer],
+    existing: dict[tuple[str, date, str, int, int], Timer],
     pathway: Pathway,
     now: datetime,
 ) -> None:
     cycles = {c.gate: c.started_on for c in ev.clocks}
-    wanted: dict[tuple[str, date, str, int], tuple[date, str, str]] = {}
+    open_cycles = {(c.gate, c.started_on) for c in ev.clocks if c.is_open}
+    wanted: dict[tuple[str, date, str, int, int], tuple[date, str, str]] = {}
     for t in ev.timers:
-        wanted[(t.gate, cycles[t.gate], t.kind, t.level)] = (t.due_on, t.to, t.template)
+        wanted[(t.gate, cycles[t.gate], t.kind, t.level, 0)] = (t.due_on, t.to, t.template)
     for key, old in existing.items():
+        if old.repeat > 0 and (old.gate, old.cycle) in open_cycles:
+            continue  # repeats are scheduled by the sweep, not planned: they end with the clock
         if key not in wanted and old.claimed_at is None and old.cancelled_at is None:
             old.cancelled_at = now
             old.outcome = "cancelled"
@@ -191,7 +194,7 @@ def _sync_timers(
         due_at = due_instant(due_on, pathway.notify_time)
         row = existing.get(key)
         if row is None:
-            gate, cycle, kind, level = key
+            gate, cycle, kind, level, _repeat = key
             session.add(
                 Timer(
                     journey_id=jid,

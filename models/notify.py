@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -151,7 +151,56 @@ class Roster:
 
 
 def idempotency_key(journey_ref: str, t: Timer) -> str:
-    return f"{journey_ref}:{t.gate}:{t.cycle.isoformat()}:{t.kind}:{t.level}"
+    key = f"{journey_ref}:{t.gate}:{t.cycle.isoformat()}:{t.kind}:{t.level}"
+    return f"{key}:r{t.repeat}" if t.repeat else key
+
+
+def messages_by_clock(
+    session: Session, journey_ids: Sequence[int]
+) -> dict[tuple[int, str, date], list[Outbox]]:
+    """Every message already queued for these journeys, by (journey, gate, cycle), oldest first."""
+    out: dict[tuple[int, str, date], list[Outbox]] = defaultdict(list)
+    ids = sorted(set(journey_ids))
+    for i in range(0, len(ids), 500):
+        for m in session.exec(
+            select(Outbox)
+            .where(col(Outbox.journey_id).in_(ids[i : i + 500]))
+            .order_by(col(Outbox.created_at), col(Outbox.id))
+        ):
+            assert m.journey_id is not None
+            out[(m.journey_id, m.gate, m.cycle)].append(m)
+    return out
+
+
+def open_clocks(session: Session, journey_ids: Sequence[int]) -> dict[tuple[int, str], Clock]:
+    out: dict[tuple[int, str], Clock] = {}
+    ids = sorted(set(journey_ids))
+    for i in range(0, len(ids), 500):
+        for c in session.exec(
+            select(Clock).where(
+                col(Clock.journey_id).in_(ids[i : i + 500]),
+                col(Clock.stopped_on).is_(None),
+                col(Clock.cancelled_on).is_(None),
+            )
+        ):
+            out[(c.journey_id, c.gate)] = c
+    return out
+
+
+def acknowledged_rungs(
+    session: Session, journey_ids: Sequence[int]
+) -> set[tuple[int, str, date, int]]:
+    """(journey, gate, cycle, level) of every escalation a manager has acknowledged."""
+    from models.dashboard import EscalationAck
+
+    ids = sorted(set(journey_ids))
+    out: set[tuple[int, str, date, int]] = set()
+    for i in range(0, len(ids), 500):
+        for a in session.exec(
+            select(EscalationAck).where(col(EscalationAck.journey_id).in_(ids[i : i + 500]))
+        ):
+            out.add((a.journey_id, a.gate, a.cycle, a.level))
+    return out
 
 
 def previous_messages(session: Session, journey_id: int, gate: str, cycle: object) -> list[Outbox]:

@@ -121,8 +121,8 @@ class Timer(SQLModel, table=True):
     """A reminder or escalation that falls due at ``due_at``; claimed once by a sweep."""
 
     __table_args__ = (
-        sa.UniqueConstraint("journey_id", "gate", "cycle", "kind", "level"),
-        sa.UniqueConstraint("action_id", "gate", "cycle", "kind", "level"),
+        sa.UniqueConstraint("journey_id", "gate", "cycle", "kind", "level", "repeat"),
+        sa.UniqueConstraint("action_id", "gate", "cycle", "kind", "level", "repeat"),
         sa.CheckConstraint(
             "(journey_id IS NULL) <> (action_id IS NULL)", name="ck_timer_journey_or_action"
         ),
@@ -142,6 +142,9 @@ class Timer(SQLModel, table=True):
     cycle: date = Field(description="the clock's start date: a restarted clock is a new cycle")
     kind: str = Field(max_length=12)
     level: int
+    repeat: int = Field(
+        default=0, description="0 for the rung itself; n for its nth repeat while unacknowledged"
+    )
     recipient_role: str = Field(max_length=40)
     template: str = Field(max_length=40)
     due_on: date

@@ -1,4 +1,4 @@
-"""Claim due timers and turn them into outbox messages, in one transaction.
+"""Claim due timers and turn them into outbox messages, claim and message in one transaction.
 
 The outbox row holds the rendered message, so delivery needs no re-rendering and an SMTP
 outage changes nothing but the time of sending.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -18,19 +18,23 @@ from config.clock import LONDON, today_london
 from config.settings import get_settings
 from models.context import current_calendar, current_pathway, database_url
 from models.db import session_scope
+from models.journeys import due_instant
 from models.notify import (
     Roster,
+    acknowledged_rungs,
     claim_due_timers,
     idempotency_key,
     journeys_by_id,
-    open_clock,
-    previous_messages,
+    messages_by_clock,
+    open_clocks,
     supersede,
 )
-from models.tables import Journey, Outbox, Timer
+from models.tables import Clock, Journey, Outbox, Timer
 from notifications.render import NotificationContext, ToldBefore, render
 from tasks.practice import queue_action_message
+from timescales.calendar import WorkingCalendar
 from timescales.evaluate import working_days_late
+from timescales.pathway import Pathway
 
 
 @dataclass
@@ -39,78 +43,164 @@ class EnqueueReport:
     queued: int = 0
     superseded: int = 0
     stale: int = 0
+    acknowledged: int = 0
     no_recipient: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
     journeys: list[str] = field(default_factory=list)
 
 
+CHUNK = 500  # timers claimed and queued per transaction: the SQLite write lock is held briefly
+
+
 def enqueue_due(
     now: datetime, limit: int = 10_000, journey_ref: str | None = None
 ) -> EnqueueReport:
-    """Claim every timer due by ``now`` (optionally of one journey) and queue its message."""
+    """Claim every timer due by ``now`` (optionally of one journey) and queue its message.
+
+    Works in chunks of :data:`CHUNK` timers, each claimed and queued in one transaction, so a
+    large backlog never holds the database's write lock for long and a crash loses nothing: an
+    uncommitted chunk's claims roll back with its outbox rows.
+    """
     report = EnqueueReport()
-    with session_scope(database_url()) as session:
-        journey_id = None
-        if journey_ref is not None:
+    kinds: Counter[str] = Counter()
+    touched: set[str] = set()
+    url = database_url()
+    journey_id: int | None = None
+    if journey_ref is not None:
+        with session_scope(url) as session:
             journey_id = session.exec(select(Journey.id).where(Journey.ref == journey_ref)).first()
-            if journey_id is None:
-                return report
-        claimed = claim_due_timers(session, now, limit=limit, journey_id=journey_id)
-        report.claimed = len(claimed)
-        if not claimed:
+        if journey_id is None:
             return report
-        send, skip = supersede(claimed)
-        for t in skip:
-            t.outcome = "superseded"
-            session.add(t)
-        report.superseded = len(skip)
-        journeys = journeys_by_id(session, [t.journey_id for t in send if t.journey_id])
-        roster = Roster.load(session)
-        kinds: Counter[str] = Counter()
-        touched: set[str] = set()
-        for t in send:
-            if t.action_id is not None:  # a practice action's clock (tasks/practice.py)
-                status = queue_action_message(session, t, roster, now)
-                t.outcome = status
-                session.add(t)
-                report.stale += status == "stale"
-                report.no_recipient += status == "no_recipient"
-                report.queued += status == "queued"
-                kinds[t.kind] += status == "queued"
-                continue
-            assert t.journey_id is not None
-            journey = journeys[t.journey_id]
-            if open_clock(session, t.journey_id, t.gate) is None:
-                # the clock stopped after the timer was planned: nothing to chase
-                t.outcome = "stale"
-                session.add(t)
-                report.stale += 1
-                continue
-            status = _queue(session, t, journey, roster, now)
-            t.outcome = status
-            session.add(t)
-            if status == "no_recipient":
-                report.no_recipient += 1
-            else:
-                report.queued += 1
-                kinds[t.kind] += 1
-            touched.add(journey.ref)
-        report.by_kind = {k: n for k, n in kinds.items() if n}
-        report.journeys = sorted(touched)
+    ctx = _SweepContext.load(now)
+    while report.claimed < limit:
+        with session_scope(url) as session:
+            batch = min(CHUNK, limit - report.claimed)
+            claimed = claim_due_timers(session, now, limit=batch, journey_id=journey_id)
+            report.claimed += len(claimed)
+            _queue_chunk(session, claimed, ctx, report, kinds, touched)
+        if len(claimed) < batch:
+            break
+    report.by_kind = {k: n for k, n in kinds.items() if n}
+    report.journeys = sorted(touched)
     return report
 
 
-def _queue(session: Session, t: Timer, journey: Journey, roster: Roster, now: datetime) -> str:
-    pathway = current_pathway()
-    cal = current_calendar()
-    settings = get_settings()
-    gate = pathway.gate(t.gate)
-    assert t.journey_id is not None
-    clock = open_clock(session, t.journey_id, t.gate)
-    assert clock is not None
-    today = today_london(now)
+@dataclass(frozen=True)
+class _SweepContext:
+    """What every message of one sweep shares, read once."""
+
+    now: datetime
+    today: date
+    pathway: Pathway
+    cal: WorkingCalendar
+    dashboard_url: str | None
+
+    @classmethod
+    def load(cls, now: datetime) -> _SweepContext:
+        return cls(
+            now,
+            today_london(now),
+            current_pathway(),
+            current_calendar(),
+            get_settings().dashboard_url,
+        )
+
+
+def _queue_chunk(
+    session: Session,
+    claimed: list[Timer],
+    ctx: _SweepContext,
+    report: EnqueueReport,
+    kinds: Counter[str],
+    touched: set[str],
+) -> None:
+    if not claimed:
+        return
+    send, skip = supersede(claimed)
+    for t in skip:
+        t.outcome = "superseded"
+        session.add(t)
+    report.superseded += len(skip)
+    jids = [t.journey_id for t in send if t.journey_id is not None]
+    journeys = journeys_by_id(session, jids)
+    clocks = open_clocks(session, jids)
+    history = messages_by_clock(session, jids)
+    acks = acknowledged_rungs(session, jids)
+    roster = Roster.load(session)
+    for t in send:
+        if t.action_id is not None:  # a practice action's clock (tasks/practice.py)
+            status = queue_action_message(session, t, roster, ctx.now)
+        else:
+            assert t.journey_id is not None
+            journey = journeys[t.journey_id]
+            clock = clocks.get((t.journey_id, t.gate))
+            before = history[(t.journey_id, t.gate, t.cycle)]
+            if clock is None or clock.started_on != t.cycle:
+                status = "stale"  # the clock stopped (or restarted) after this was planned
+            elif t.repeat and (t.journey_id, t.gate, t.cycle, t.level) in acks:
+                status = "acknowledged"
+            elif t.repeat and any(m.kind == "escalation" and m.level > t.level for m in before):
+                status = "superseded"  # the next rung has fired: this one stops repeating
+            else:
+                message = _message(t, journey, clock, before, roster, ctx)
+                session.add(message)
+                before.append(message)
+                status = "queued" if message.status == "pending" else "no_recipient"
+                if t.kind == "escalation":
+                    _schedule_repeat(session, t, ctx)
+                touched.add(journey.ref)
+        t.outcome = status
+        session.add(t)
+        report.stale += status == "stale"
+        report.superseded += status == "superseded"
+        report.acknowledged += status == "acknowledged"
+        report.no_recipient += status == "no_recipient"
+        report.queued += status == "queued"
+        kinds[t.kind] += status == "queued"
+
+
+def _schedule_repeat(session: Session, t: Timer, ctx: _SweepContext) -> None:
+    """Send this rung again in ``repeat_every`` working days, unless it is acknowledged, the
+    next rung fires or the clock stops first (all checked when the repeat falls due)."""
+    rung = next(
+        (
+            e
+            for e in ctx.pathway.ladder_for(ctx.pathway.gate(t.gate)).escalations
+            if e.level == t.level
+        ),
+        None,
+    )
+    if rung is None or rung.repeat_every is None:
+        return
+    # from today, not from the rung's own date: after downtime a rung repeats once, not in a burst
+    due_on = ctx.cal.add_working_days(max(t.due_on, ctx.today), rung.repeat_every)
+    session.add(
+        Timer(
+            journey_id=t.journey_id,
+            gate=t.gate,
+            cycle=t.cycle,
+            kind=t.kind,
+            level=t.level,
+            repeat=t.repeat + 1,
+            recipient_role=t.recipient_role,
+            template=t.template,
+            due_on=due_on,
+            due_at=due_instant(due_on, ctx.pathway.notify_time),
+            created_at=ctx.now,
+        )
+    )
+
+
+def _message(
+    t: Timer,
+    journey: Journey,
+    clock: Clock,
+    before: list[Outbox],
+    roster: Roster,
+    ctx: _SweepContext,
+) -> Outbox:
+    gate = ctx.pathway.gate(t.gate)
     recipient = roster.resolve(t.recipient_role, journey.team, journey.worker)
-    before = previous_messages(session, t.journey_id, t.gate, t.cycle)
     told = tuple(
         ToldBefore(
             recipient_name=_name(roster, m.recipient_staff_id),
@@ -122,51 +212,49 @@ def _queue(session: Session, t: Timer, journey: Journey, roster: Roster, now: da
         for m in before
         if m.recipient_staff_id is not None
     )
+    today, cal = ctx.today, ctx.cal
     late = working_days_late(cal, clock.due_on, today)
     left = max(0, cal.working_days_between(today, clock.due_on)) if today <= clock.due_on else 0
-    ctx = NotificationContext(
-        journey_ref=journey.ref,
-        gate_id=gate.id,
-        gate_title=gate.title,
-        gate_basis=gate.basis,
-        gate_kind=gate.kind,
-        kind=t.kind,
-        level=t.level,
-        started_on=clock.started_on,
-        due_on=clock.due_on,
-        working_days_late=late,
-        working_days_left=left,
-        team=journey.team,
-        recipient_name=recipient.name if recipient else "(nobody holds this role)",
-        recipient_role=recipient.role if recipient else t.recipient_role,
-        told_before=told,
-        dashboard_url=settings.dashboard_url,
-    )
-    message = render(t.template, ctx)
-    status = "pending" if recipient is not None else "no_recipient"
-    session.add(
-        Outbox(
-            idempotency_key=idempotency_key(journey.ref, t),
-            timer_id=t.id,
-            journey_id=t.journey_id,
-            gate=t.gate,
-            cycle=t.cycle,
+    rendered = render(
+        t.template,
+        NotificationContext(
+            journey_ref=journey.ref,
+            gate_id=gate.id,
+            gate_title=gate.title,
+            gate_basis=gate.basis,
+            gate_kind=gate.kind,
             kind=t.kind,
             level=t.level,
-            recipient_role=t.recipient_role,
-            recipient_staff_id=recipient.staff_id if recipient else None,
-            recipient_email=recipient.email if recipient else None,
-            subject=message.subject,
-            body_text=message.text,
-            body_html=message.html,
-            status=status,
-            next_attempt_at=now if recipient else None,
-            last_error=None if recipient else f"no staff member holds {t.recipient_role}",
-            created_at=now,
-        )
+            started_on=clock.started_on,
+            due_on=clock.due_on,
+            working_days_late=late,
+            working_days_left=left,
+            team=journey.team,
+            recipient_name=recipient.name if recipient else "(nobody holds this role)",
+            recipient_role=recipient.role if recipient else t.recipient_role,
+            told_before=told,
+            dashboard_url=ctx.dashboard_url,
+        ),
     )
-    session.flush()
-    return "queued" if recipient else "no_recipient"
+    return Outbox(
+        idempotency_key=idempotency_key(journey.ref, t),
+        timer_id=t.id,
+        journey_id=t.journey_id,
+        gate=t.gate,
+        cycle=t.cycle,
+        kind=t.kind,
+        level=t.level,
+        recipient_role=t.recipient_role,
+        recipient_staff_id=recipient.staff_id if recipient else None,
+        recipient_email=recipient.email if recipient else None,
+        subject=rendered.subject,
+        body_text=rendered.text,
+        body_html=rendered.html,
+        status="pending" if recipient else "no_recipient",
+        next_attempt_at=ctx.now if recipient else None,
+        last_error=None if recipient else f"no staff member holds {t.recipient_role}",
+        created_at=ctx.now,
+    )
 
 
 def _name(roster: Roster, staff_id: str | None) -> str:

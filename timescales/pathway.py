@@ -66,6 +66,13 @@ class Escalation(_Frozen):
     after_due: int = Field(ge=1, le=60, description="working days after the due date")
     to: str
     template: str = "escalation"
+    repeat_every: int | None = Field(
+        default=None,
+        ge=1,
+        le=60,
+        description="working days between repeats of this rung while it is neither acknowledged "
+        "nor overtaken by the next rung, and the clock is still open",
+    )
 
 
 class Ladder(_Frozen):

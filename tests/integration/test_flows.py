@@ -289,3 +289,72 @@ def test_a_clock_that_runs_out_escalates_and_a_stop_cancels_what_is_left(
     assert after["enqueue_queued"] == 0
     assert len(smtp_server.messages()) == 2
     assert date(2026, 11, 27) > date(2026, 11, 23)  # the later rungs' dates have passed
+
+
+def test_the_top_rung_repeats_until_acknowledged_and_stops_with_the_clock(
+    sqlite_url: str, smtp_server: Any
+) -> None:
+    from flows.timescale_sweep import timescale_sweep
+    from models.dashboard import acknowledge
+
+    (ref,) = load(ROSTER + s47_journey())
+
+    def icpc_rungs() -> list[tuple[int, str]]:
+        return [
+            (m.level, m.idempotency_key.rsplit(":", 1)[-1])
+            for m in outbox(sqlite_url)
+            if m.gate == "icpc" and m.kind == "escalation"
+        ]
+
+    # ICPC due Tue 27 Oct: rungs on 28 Oct, 30 Oct and Tue 3 Nov (head of service, repeats /5 wd)
+    timescale_sweep(as_of="2026-11-03T09:00:00+00:00")
+    assert icpc_rungs() == [(1, "1"), (2, "2"), (3, "3")]
+    timescale_sweep(as_of="2026-11-09T09:00:00+00:00")  # not yet: the repeat is due 10 Nov
+    assert len(icpc_rungs()) == 3
+    timescale_sweep(as_of="2026-11-10T09:00:00+00:00")
+    assert icpc_rungs()[-1] == (3, "r1")
+    repeat = outbox(sqlite_url)[-1]
+    assert repeat.recipient_staff_id == "HS1"
+
+    with session_scope(sqlite_url) as session:
+        journey = session.exec(select(Journey).where(Journey.ref == ref)).one()
+        acknowledge(
+            session,
+            journey,
+            "icpc",
+            date(2026, 10, 6),
+            3,
+            by="SM1",
+            note="Conference booked for 20 Nov",
+            now=now_utc(),
+        )
+    timescale_sweep(as_of="2026-11-17T09:00:00+00:00")
+    assert [r for r in icpc_rungs() if r[1].startswith("r")] == [(3, "r1")]  # acknowledged
+    # the unacknowledged delay-rationale rung keeps repeating
+    rationale = [
+        m.idempotency_key.rsplit(":", 1)[-1]
+        for m in outbox(sqlite_url)
+        if m.gate == "icpc_delay_rationale" and m.level == 3
+    ]
+    assert rationale[:2] == ["3", "r1"]
+    with Session(get_engine(sqlite_url)) as s:
+        pending = s.exec(
+            select(Timer).where(Timer.repeat > 0, Timer.claimed_at == None)  # noqa: E711
+        ).all()
+    assert pending and all(t.cancelled_at is None for t in pending)
+    load(
+        [
+            {
+                "type": "s47_concluded",
+                "child": "C-SECRET-1",
+                "at": "2026-11-18",
+                "outcome": "no_icpc",
+            }
+        ],
+        prefix="end",
+    )
+    with Session(get_engine(sqlite_url)) as s:
+        left = s.exec(
+            select(Timer).where(Timer.repeat > 0, Timer.claimed_at == None)  # noqa: E711
+        ).all()
+    assert left and all(t.cancelled_at is not None for t in left)  # the clocks stopped
