@@ -13,7 +13,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, create_engine
 
-from models import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from models import (
+    pathways,  # noqa: F401  (pathway versions, calendar closures, audit)
+    tables,  # noqa: F401  (registers the tables on SQLModel.metadata)
+)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
