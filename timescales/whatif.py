@@ -14,7 +14,8 @@ Counted per gate, for clocks **started within the period** [``start``, ``end``],
   not arise when the sweep runs daily.)
 
 A journey's **outcome changes** when any gate started in the period has a different status at
-``end`` or a different due date under the two pathways (or exists under only one).
+``end`` under the two pathways (or a clock under only one); a due date that moves while the status
+stays the same is not an outcome change.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from timescales.calendar import WorkingCalendar
 from timescales.evaluate import Clock, EventFact, evaluate, status_of
@@ -99,7 +101,7 @@ def _count_clock(
 def replay(
     pathway: Pathway,
     cal: WorkingCalendar,
-    journeys: Mapping[Hashable, Sequence[EventFact]],
+    journeys: Mapping[Any, Sequence[EventFact]],
     start: date,
     end: date,
 ) -> Replay:
@@ -134,7 +136,7 @@ def changed_journeys(active: Replay, proposed: Replay) -> list[ChangedJourney]:
         diffs = []
         for gate in sorted(set(a) | set(p)):
             x, y = a.get(gate), p.get(gate)
-            if x != y:
+            if (x is None) != (y is None) or (x and y and x.status != y.status):
                 diffs.append((gate, _describe(x), _describe(y)))
         if diffs:
             out.append(ChangedJourney(key, tuple(diffs)))
