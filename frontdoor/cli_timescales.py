@@ -104,13 +104,17 @@ def show_cmd(
 ) -> None:
     """Every gate with its start/stop events, limit, kind, reminders and ladder."""
     from config.clock import today_london
+    from frontdoor.cli import UserError
     from models.context import current_versions
 
     def run() -> None:
         _db()
         versions = current_versions()
         today = today_london()
-        v = versions.by_number(version) if version is not None else versions.in_force(today)
+        try:
+            v = versions.by_number(version) if version is not None else versions.in_force(today)
+        except KeyError:
+            raise UserError(f"no pathway version {version}") from None
         _versions_table(versions, today)
         p = v.pathway
         typer.echo(f"\n{p.pathway} version {v.version}: {p.title}")
@@ -456,7 +460,16 @@ def preview_cmd(
     from frontdoor.timescales_admin import preview
     from models.context import current_pathway
 
-    msg = _run(lambda: preview(current_pathway(), name, gate, level=level))
+    def run() -> Any:
+        from frontdoor.cli import UserError
+
+        pathway = current_pathway()
+        if gate not in {g.id for g in pathway.gates}:
+            known = ", ".join(g.id for g in pathway.gates)
+            raise UserError(f"no gate {gate!r} in the pathway in force (gates: {known})")
+        return preview(pathway, name, gate, level=level)
+
+    msg = _run(run)
     typer.echo(f"Subject: {msg.subject}\n")
     typer.echo(msg.text)
     if html:

@@ -76,6 +76,16 @@ def current_pathway(path: Path | None = None, on: date | None = None) -> Pathway
     return current_versions().in_force(on or today_london()).pathway
 
 
+def pathway_for_version(version: int) -> Pathway:
+    """The rules a clock opened under (the pathway in force when that version is unknown, e.g.
+    the unpublished file's version number was edited)."""
+    versions = current_versions()
+    try:
+        return versions.by_number(version).pathway
+    except KeyError:
+        return versions.in_force(today_london()).pathway
+
+
 def current_calendar(on: date | None = None) -> WorkingCalendar:
     from models.pathways import working_calendar
 

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from config.clock import LONDON, today_london
 from config.settings import get_settings
-from models.context import current_calendar, current_pathway, database_url
+from models.context import current_calendar, database_url, pathway_for_version
 from models.db import session_scope
 from models.notify import (
     Roster,
@@ -90,12 +90,13 @@ def enqueue_due(
 
 
 def _queue(session: Session, t: Timer, journey: Journey, roster: Roster, now: datetime) -> str:
-    pathway = current_pathway()
     cal = current_calendar()
     settings = get_settings()
-    gate = pathway.gate(t.gate)
     clock = open_clock(session, t.journey_id, t.gate)
     assert clock is not None
+    # the clock's own version: a gate may have changed or gone in a later version
+    pathway = pathway_for_version(clock.pathway_version)
+    gate = pathway.gate(t.gate)
     today = today_london(now)
     recipient = roster.resolve(t.recipient_role, journey.team, journey.worker)
     before = previous_messages(session, t.journey_id, t.gate, t.cycle)

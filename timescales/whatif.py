@@ -67,35 +67,31 @@ def _closed_before(c: Clock, on: date) -> bool:
     )
 
 
-def _count_clock(
-    pathway: Pathway, cal: WorkingCalendar, c: Clock, start: date, end: date, n: GateCounts
-) -> str:
-    n.clocks += 1
+# one clock's contribution: gate, status as of the end, due date, reminders and escalations sent
+_Contribution = tuple[str, str, date, int, int]
+
+
+def _contribution(
+    pathway: Pathway, cal: WorkingCalendar, c: Clock, start: date, end: date
+) -> _Contribution:
     status = status_of(c, end)
-    if status == "met":
-        n.met += 1
-    elif status == "met_late":
-        n.met_late += 1
-    elif status == "overdue":
-        n.breached += 1
-    elif status == "cancelled":
-        n.cancelled += 1
-    else:
-        n.open += 1
-    if c.reporting_only:
-        return status
-    ladder = pathway.ladder_for(pathway.gate(c.gate))
-    for r in ladder.reminders:
-        on = cal.add_working_days(c.due_on, -r.before_due)
-        if c.started_on <= on and start <= on <= end and not _closed_before(c, on):
-            n.reminders += 1
-    for e in ladder.escalations:
-        on = cal.add_working_days(c.due_on, e.after_due)
-        if on > end:
-            break
-        if start <= on and not _closed_before(c, on):
-            n.escalations += 1
-    return status
+    reminders = escalations = 0
+    if not c.reporting_only:
+        ladder = pathway.ladder_for(pathway.gate(c.gate))
+        for r in ladder.reminders:
+            on = cal.add_working_days(c.due_on, -r.before_due)
+            if c.started_on <= on and start <= on <= end and not _closed_before(c, on):
+                reminders += 1
+        for e in ladder.escalations:
+            on = cal.add_working_days(c.due_on, e.after_due)
+            if on > end:
+                break
+            if start <= on and not _closed_before(c, on):
+                escalations += 1
+    return (c.gate, status, c.due_on, reminders, escalations)
+
+
+_FIELD = {"met": "met", "met_late": "met_late", "overdue": "breached", "cancelled": "cancelled"}
 
 
 def replay(
@@ -105,16 +101,35 @@ def replay(
     start: date,
     end: date,
 ) -> Replay:
-    """Replay every journey's events (those dated up to ``end``) under ``pathway``."""
+    """Replay every journey's events (those dated up to ``end``) under ``pathway``.
+
+    Journeys whose events have the same shape (types, outcomes and dates in replay order) have
+    the same clocks, so each shape is evaluated once: most journeys of a year are a contact and
+    its outcome, and their shapes repeat day after day.
+    """
     out = Replay(per_gate={g.id: GateCounts() for g in pathway.gates})
+    memo: dict[tuple[tuple[str, date, str | None], ...], tuple[_Contribution, ...]] = {}
     for key, facts in journeys.items():
-        ev = evaluate(pathway, cal, [f for f in facts if f.on <= end])
+        ordered = sorted((f for f in facts if f.on <= end), key=EventFact.sort_key)
+        shape = tuple((f.type, f.on, f.outcome) for f in ordered)
+        found = memo.get(shape)
+        if found is None:
+            ev = evaluate(pathway, cal, ordered)
+            found = tuple(
+                _contribution(pathway, cal, c, start, end)
+                for c in ev.clocks
+                if start <= c.started_on <= end
+            )
+            memo[shape] = found
         mine: dict[str, Outcome] = {}
-        for c in ev.clocks:
-            if not (start <= c.started_on <= end):
-                continue
-            status = _count_clock(pathway, cal, c, start, end, out.per_gate[c.gate])
-            mine[c.gate] = Outcome(status, c.due_on)
+        for gate, status, due_on, reminders, escalations in found:
+            n = out.per_gate[gate]
+            n.clocks += 1
+            fld = _FIELD.get(status, "open")
+            setattr(n, fld, getattr(n, fld) + 1)
+            n.reminders += reminders
+            n.escalations += escalations
+            mine[gate] = Outcome(status, due_on)
         out.outcomes[key] = mine
     return out
 
