@@ -7,6 +7,7 @@ message with exit code 2.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
@@ -167,6 +168,26 @@ def _versions_table(versions: Any, today: date) -> None:
         )
         out.append((v.version, eff, state, who, r.content_hash[:12] if r else "-"))
     _table(("version", "effective from", "state", "published by", "sha256"), out)
+
+
+@timescales_app.command("history")
+def history_cmd() -> None:
+    """Every version: when it takes effect, who published it, and what it changed."""
+    from config.clock import today_london
+    from models.context import current_versions
+    from timescales.pathway_diff import describe_changes
+
+    def run() -> None:
+        _db()
+        versions = current_versions()
+        _versions_table(versions, today_london())
+        by_number = sorted(versions.all, key=lambda v: v.version)
+        for before, after in itertools.pairwise(by_number):
+            typer.echo(f"\nversion {after.version} (against version {before.version}):")
+            for line in describe_changes(before.pathway, after.pathway) or ["no changes"]:
+                typer.echo(f"  {line}")
+
+    _run(run)
 
 
 @timescales_app.command("check")

@@ -224,6 +224,11 @@ def test_cli_end_to_end(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.Mon
     assert "scheduled" in res.stdout and "ops.cli" in res.stdout
     res = cli("timescales", "show", "--version", "2")
     assert "10 wd" in res.stdout
+    res = cli("timescales", "show", "--version", "9")
+    assert res.exit_code == 2 and "no pathway version 9" in res.stderr
+    res = cli("timescales", "history")
+    assert "version 2 (against version 1):" in res.stdout
+    assert "icpc limit 15 -> 10 working days" in res.stdout
 
     res = cli("calendar", "add-closure", "2028-12-29", "--reason", "Local closure")
     assert res.exit_code == 0, res.output
@@ -241,3 +246,28 @@ def test_cli_end_to_end(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.Mon
     res = cli("templates", "check")
     assert res.exit_code == 0
     get_settings.cache_clear()
+
+
+@pytest.mark.postgres
+def test_publish_closure_and_what_if_on_postgres(postgres_url: str) -> None:
+    from frontdoor.timescales_admin import what_if
+    from models.pathways import working_calendar
+    from timescales.pathway_check import check_text
+
+    load(postgres_url, s47("C-PG", D(3, 9)))
+    assert do_publish(postgres_url, TIGHTER, D(3, 16), today=D(3, 13)) == 2
+    load(postgres_url, s47("C-PG2", D(3, 17)), roster=False)
+    assert clocks(postgres_url, "C-PG")["icpc"].pathway_version == 1
+    assert clocks(postgres_url, "C-PG2")["icpc"].pathway_version == 2
+    with session_scope(postgres_url) as s:
+        change = add_closure(
+            s, D(3, 27), "Local closure", pathway=current_pathway(), actor="ops", now=NOW
+        )
+    assert {(g, o, n) for _r, g, o, n in change.moved} >= {("icpc", D(3, 30), D(3, 31))}
+    proposed = check_text(TIGHTER).pathway
+    assert proposed is not None
+    with session_scope(postgres_url) as s:
+        cal = working_calendar(s, proposed)
+        r = what_if(s, proposed, current_pathway(), cal, cal, D(3, 2), D(3, 31), actor="t", now=NOW)
+    assert r.journeys == 2 and r.events == 8
+    assert r.active.per_gate["icpc"].clocks == 2
