@@ -271,3 +271,15 @@ def test_publish_closure_and_what_if_on_postgres(postgres_url: str) -> None:
         r = what_if(s, proposed, current_pathway(), cal, cal, D(3, 2), D(3, 31), actor="t", now=NOW)
     assert r.journeys == 2 and r.events == 8
     assert r.active.per_gate["icpc"].clocks == 2
+
+
+def test_messages_use_the_rules_the_clock_opened_under(sqlite_url: str) -> None:
+    from models.context import pathway_for_version
+
+    without_strategy_title = TIGHTER.replace(
+        "title: Strategy discussion held", "title: Strategy meeting"
+    )
+    do_publish(sqlite_url, without_strategy_title, D(3, 16), today=D(3, 13))
+    assert pathway_for_version(1).gate("strategy_discussion").title == "Strategy discussion held"
+    assert pathway_for_version(2).gate("strategy_discussion").title == "Strategy meeting"
+    assert pathway_for_version(99).version == 2  # unknown: the version in force today
