@@ -6,7 +6,7 @@ UV := $(PY) -m uv
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench bench-whatif setup clean serve
+.PHONY: demo test lint bench setup clean serve
 
 $(BIN)/frontdoor: pyproject.toml uv.lock
 	@$(PY) -m uv --version >/dev/null 2>&1 || $(PY) -m pip install --quiet --disable-pip-version-check uv
@@ -33,6 +33,7 @@ lint: setup
 bench: setup  ## sweep and gates evaluation at 10k and 100k open journeys, against bare SQL
 	$(BIN)/python -m bench.sweep_bench
 
+.PHONY: bench-whatif
 bench-whatif: setup  ## what-if over ~500k events against the plain replay (issue 5)
 	$(BIN)/python -m bench.whatif_bench
 

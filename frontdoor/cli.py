@@ -19,7 +19,6 @@ import typer
 
 from config.clock import now_utc, parse_as_of, today_london
 from config.settings import get_settings
-from frontdoor import cli_timescales
 
 app = typer.Typer(
     name="frontdoor",
@@ -30,9 +29,12 @@ app = typer.Typer(
 )
 pathway_app = typer.Typer(help="Check and show the pathway (timescales as data).")
 app.add_typer(pathway_app, name="pathway")
-cli_timescales.register(app)  # timescales, calendar, templates (issue 5)
 
 T = TypeVar("T")
+
+from frontdoor import cli_timescales  # noqa: E402  (timescales, calendar, templates: issue 5)
+
+cli_timescales.register(app)
 
 
 class UserError(Exception):

@@ -13,10 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, create_engine
 
-from models import (
-    pathways,  # noqa: F401  (pathway versions, calendar closures, audit)
-    tables,  # noqa: F401  (registers the tables on SQLModel.metadata)
-)
+from models import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -66,3 +63,8 @@ def dispose_engines() -> None:
     for engine in _ENGINES.values():
         engine.dispose()
     _ENGINES.clear()
+
+
+# Issue 5's tables (pathway versions, calendar closures, their audit trail); imported last because
+# models.pathways imports the journey queries.
+from models import pathways  # noqa: E402, F401

@@ -126,6 +126,16 @@ def parse_version(version: int, text: str) -> Pathway:
     return p
 
 
+def clock_version(session: Session, journey_id: int | None, gate: str) -> int:
+    """The pathway version a journey's clock for ``gate`` runs under (1 when there is none)."""
+    if journey_id is None:
+        return 1
+    found = session.exec(
+        select(Clock.pathway_version).where(Clock.journey_id == journey_id, Clock.gate == gate)
+    ).first()
+    return found if found is not None else 1
+
+
 def version_rows(session: Session) -> list[PathwayVersionRow]:
     return list(
         session.exec(select(PathwayVersionRow).order_by(col(PathwayVersionRow.version))).all()

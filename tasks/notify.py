@@ -27,6 +27,7 @@ from models.notify import (
     previous_messages,
     supersede,
 )
+from models.pathways import clock_version
 from models.tables import Journey, Outbox, Timer
 from notifications.render import NotificationContext, ToldBefore, render
 from timescales.evaluate import working_days_late
@@ -90,13 +91,12 @@ def enqueue_due(
 
 
 def _queue(session: Session, t: Timer, journey: Journey, roster: Roster, now: datetime) -> str:
+    pathway = pathway_for_version(clock_version(session, t.journey_id, t.gate))
     cal = current_calendar()
     settings = get_settings()
+    gate = pathway.gate(t.gate)
     clock = open_clock(session, t.journey_id, t.gate)
     assert clock is not None
-    # the clock's own version: a gate may have changed or gone in a later version
-    pathway = pathway_for_version(clock.pathway_version)
-    gate = pathway.gate(t.gate)
     today = today_london(now)
     recipient = roster.resolve(t.recipient_role, journey.team, journey.worker)
     before = previous_messages(session, t.journey_id, t.gate, t.cycle)
