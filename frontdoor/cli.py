@@ -36,6 +36,10 @@ app.add_typer(users_app, name="users")
 
 T = TypeVar("T")
 
+from frontdoor import cli_timescales  # noqa: E402  (timescales, calendar, templates: issue 5)
+
+cli_timescales.register(app)
+
 
 class UserError(Exception):
     """Something the user can fix; shown without a traceback, exit code 2."""

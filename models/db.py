@@ -67,3 +67,8 @@ def dispose_engines() -> None:
     for engine in _ENGINES.values():
         engine.dispose()
     _ENGINES.clear()
+
+
+# Issue 5's tables (pathway versions, calendar closures, their audit trail); imported last because
+# models.pathways imports the journey queries.
+from models import pathways  # noqa: E402, F401

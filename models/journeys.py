@@ -21,8 +21,9 @@ from sqlmodel import Session, col, select
 
 from models.tables import Clock, Event, Journey, Timer
 from timescales.calendar import WorkingCalendar
-from timescales.evaluate import EventFact, JourneyEvaluation, evaluate
+from timescales.evaluate import EventFact, JourneyEvaluation
 from timescales.pathway import Pathway
+from timescales.versions import evaluate_versioned
 
 LONDON = ZoneInfo("Europe/London")
 _REF_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
@@ -75,10 +76,17 @@ def refresh_journeys(
     cal: WorkingCalendar,
     now: datetime,
 ) -> dict[int, JourneyEvaluation]:
-    """Re-evaluate the given journeys and store their clocks and timers. Idempotent."""
+    """Re-evaluate the given journeys and store their clocks and timers. Idempotent.
+
+    Each clock runs under the pathway version in force on its start date: the published versions
+    (``models.pathways``) when there are any, else ``pathway`` alone (the bootstrap file).
+    """
     ids = sorted(set(journey_ids))
     if not ids:
         return {}
+    from models.pathways import load_versions  # here: models.pathways imports this module
+
+    versions = load_versions(session, pathway)
     facts = load_facts(session, ids)
     journeys = {
         j.id: j
@@ -98,7 +106,7 @@ def refresh_journeys(
     results: dict[int, JourneyEvaluation] = {}
     for jid in ids:
         journey = journeys[jid]
-        ev = evaluate(pathway, cal, facts.get(jid, []))
+        ev = evaluate_versioned(versions, cal, facts.get(jid, []))
         results[jid] = ev
         journey.stage = ev.stage
         journey.ended_on = ev.ended_on
@@ -111,7 +119,7 @@ def refresh_journeys(
         journey.evaluated_at = now
         session.add(journey)
         _sync_clocks(session, jid, ev, clocks[jid], now)
-        _sync_timers(session, jid, ev, timers[jid], pathway, now)
+        _sync_timers(session, jid, ev, timers[jid], versions.latest.pathway, now)
     return results
 
 
@@ -152,7 +160,7 @@ def _sync_clocks(
             "kind": c.kind,
             "reporting_only": c.reporting_only,
             "limit_working_days": c.limit_working_days,
-            "pathway_version": ev.pathway_version,
+            "pathway_version": c.pathway_version or ev.pathway_version,
             "started_on": c.started_on,
             "due_on": c.due_on,
             "due_soon_from": c.due_soon_from,

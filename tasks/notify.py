@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from config.clock import LONDON, today_london
 from config.settings import get_settings
-from models.context import current_calendar, current_pathway, database_url
+from models.context import current_calendar, current_versions, database_url
 from models.db import session_scope
 from models.journeys import due_instant
 from models.notify import (
@@ -35,6 +35,7 @@ from tasks.practice import queue_action_message
 from timescales.calendar import WorkingCalendar
 from timescales.evaluate import working_days_late
 from timescales.pathway import Pathway
+from timescales.versions import PathwayVersions
 
 
 @dataclass
@@ -91,7 +92,7 @@ class _SweepContext:
 
     now: datetime
     today: date
-    pathway: Pathway
+    versions: PathwayVersions
     cal: WorkingCalendar
     dashboard_url: str | None
 
@@ -100,10 +101,17 @@ class _SweepContext:
         return cls(
             now,
             today_london(now),
-            current_pathway(),
+            current_versions(),
             current_calendar(),
             get_settings().dashboard_url,
         )
+
+    def pathway_for(self, version: int) -> Pathway:
+        """The rules a clock opened under (a later version may word or drop the gate)."""
+        try:
+            return self.versions.by_number(version).pathway
+        except KeyError:
+            return self.versions.in_force(self.today).pathway
 
 
 def _queue_chunk(
@@ -147,7 +155,7 @@ def _queue_chunk(
                 before.append(message)
                 status = "queued" if message.status == "pending" else "no_recipient"
                 if t.kind == "escalation":
-                    _schedule_repeat(session, t, ctx)
+                    _schedule_repeat(session, t, clock, ctx)
                 touched.add(journey.ref)
         t.outcome = status
         session.add(t)
@@ -159,15 +167,12 @@ def _queue_chunk(
         kinds[t.kind] += status == "queued"
 
 
-def _schedule_repeat(session: Session, t: Timer, ctx: _SweepContext) -> None:
+def _schedule_repeat(session: Session, t: Timer, clock: Clock, ctx: _SweepContext) -> None:
     """Send this rung again in ``repeat_every`` working days, unless it is acknowledged, the
     next rung fires or the clock stops first (all checked when the repeat falls due)."""
+    pathway = ctx.pathway_for(clock.pathway_version)
     rung = next(
-        (
-            e
-            for e in ctx.pathway.ladder_for(ctx.pathway.gate(t.gate)).escalations
-            if e.level == t.level
-        ),
+        (e for e in pathway.ladder_for(pathway.gate(t.gate)).escalations if e.level == t.level),
         None,
     )
     if rung is None or rung.repeat_every is None:
@@ -185,7 +190,7 @@ def _schedule_repeat(session: Session, t: Timer, ctx: _SweepContext) -> None:
             recipient_role=t.recipient_role,
             template=t.template,
             due_on=due_on,
-            due_at=due_instant(due_on, ctx.pathway.notify_time),
+            due_at=due_instant(due_on, pathway.notify_time),
             created_at=ctx.now,
         )
     )
@@ -199,7 +204,7 @@ def _message(
     roster: Roster,
     ctx: _SweepContext,
 ) -> Outbox:
-    gate = ctx.pathway.gate(t.gate)
+    gate = ctx.pathway_for(clock.pathway_version).gate(t.gate)
     recipient = roster.resolve(t.recipient_role, journey.team, journey.worker)
     told = tuple(
         ToldBefore(

@@ -54,6 +54,7 @@ class Clock:
     cancelled_on: date | None = None
     start_event: str | None = None
     stop_event: str | None = None
+    pathway_version: int = 0  # the version of the rules this clock runs under
 
     @property
     def is_open(self) -> bool:
@@ -175,6 +176,7 @@ def _clock(pathway: Pathway, gate: Gate, run: _Run, cal: WorkingCalendar) -> Clo
         cancelled_on=run.cancelled_on,
         start_event=run.start_event,
         stop_event=run.stop_event,
+        pathway_version=pathway.version,
     )
 
 

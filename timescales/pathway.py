@@ -15,6 +15,7 @@ written here, not in YAML, because the law is not configuration:
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -210,83 +211,126 @@ class Pathway(_Frozen):
         return max((r.before_due for r in rem), default=0)
 
 
-def _check_match(m: EventMatch, where: str, problems: list[str]) -> None:
+Loc = tuple[str | int, ...]
+Problem = tuple[Loc, str]
+
+
+def _check_match(m: EventMatch, where: str, loc: Loc, problems: list[Problem]) -> None:
     if m.event not in EVENT_TYPES:
-        problems.append(f"{where}: unknown event {m.event!r}")
+        problems.append(((*loc, "event"), f"{where}: unknown event {m.event!r}"))
         return
     allowed = EVENT_OUTCOMES.get(m.event, frozenset())
     for o in m.outcome:
         if o not in allowed:
-            problems.append(f"{where}: event {m.event!r} has no outcome {o!r}")
+            problems.append(((*loc, "outcome"), f"{where}: event {m.event!r} has no outcome {o!r}"))
 
 
-def _check_ladder(ladder: Ladder, where: str, problems: list[str]) -> None:
-    for r in ladder.reminders:
+def _check_ladder(
+    ladder: Ladder, where: str, loc: Loc, problems: list[Problem], templates: Collection[str]
+) -> None:
+    for i, r in enumerate(ladder.reminders):
+        at: Loc = (*loc, "reminders", i)
         if r.to not in RECIPIENTS:
-            problems.append(f"{where}: reminder level {r.level} to unknown role {r.to!r}")
-        if r.template not in TEMPLATES:
-            problems.append(f"{where}: unknown template {r.template!r}")
-    for e in ladder.escalations:
+            problems.append(
+                ((*at, "to"), f"{where}: reminder level {r.level} to unknown role {r.to!r}")
+            )
+        if r.template not in templates:
+            problems.append(((*at, "template"), f"{where}: unknown template {r.template!r}"))
+    for i, e in enumerate(ladder.escalations):
+        at = (*loc, "escalations", i)
         if e.to not in RECIPIENTS:
-            problems.append(f"{where}: escalation level {e.level} to unknown role {e.to!r}")
-        if e.template not in TEMPLATES:
-            problems.append(f"{where}: unknown template {e.template!r}")
+            problems.append(
+                ((*at, "to"), f"{where}: escalation level {e.level} to unknown role {e.to!r}")
+            )
+        if e.template not in templates:
+            problems.append(((*at, "template"), f"{where}: unknown template {e.template!r}"))
     for name, items in (("reminder", ladder.reminders), ("escalation", ladder.escalations)):
         levels = [i.level for i in items]
         if len(set(levels)) != len(levels):
-            problems.append(f"{where}: {name} levels repeat")
+            problems.append(((*loc, f"{name}s"), f"{where}: {name} levels repeat"))
     after = [e.after_due for e in sorted(ladder.escalations, key=lambda e: e.level)]
-    if after != sorted(after):
-        problems.append(f"{where}: escalation levels must climb with days overdue")
+    if after != sorted(after) or len(set(after)) != len(after):
+        problems.append(
+            ((*loc, "escalations"), f"{where}: escalation levels must climb with days overdue")
+        )
+    before = [r.before_due for r in sorted(ladder.reminders, key=lambda r: r.level)]
+    if before != sorted(before, reverse=True) or len(set(before)) != len(before):
+        problems.append(
+            (
+                (*loc, "reminders"),
+                f"{where}: reminder levels must come closer to the due date as they climb",
+            )
+        )
 
 
-def validate_meaning(p: Pathway) -> None:
-    """Check what the schema cannot: references exist and statutory limits hold."""
-    problems: list[str] = []
+def meaning_problems(p: Pathway, templates: Collection[str] = TEMPLATES) -> list[Problem]:
+    """What the schema cannot check, each problem with the path of the field at fault."""
+    problems: list[Problem] = []
     stage_ids = {s.id for s in p.stages}
     gate_ids = {g.id for g in p.gates}
-    for ev in p.closing_events:
+    for i, ev in enumerate(p.closing_events):
         if ev not in EVENT_TYPES:
-            problems.append(f"closing_events: unknown event {ev!r}")
-    _check_ladder(p.ladder, "ladder", problems)
-    _check_ladder(p.action_ladder(), "actions.ladder", problems)
+            problems.append((("closing_events", i), f"closing_events: unknown event {ev!r}"))
+    _check_ladder(p.ladder, "ladder", ("ladder",), problems, templates)
+    _check_ladder(p.action_ladder(), "actions.ladder", ("actions", "ladder"), problems, templates)
     for i, rule in enumerate(p.stage_rules):
+        loc: Loc = ("stage_rules", i)
         _check_match(
-            EventMatch(event=rule.event, outcome=rule.outcome), f"stage_rules[{i}]", problems
+            EventMatch(event=rule.event, outcome=rule.outcome), f"stage_rules[{i}]", loc, problems
         )
         if rule.stage not in stage_ids:
-            problems.append(f"stage_rules[{i}]: unknown stage {rule.stage!r}")
-    for g in p.gates:
+            problems.append(((*loc, "stage"), f"stage_rules[{i}]: unknown stage {rule.stage!r}"))
+    for gi, g in enumerate(p.gates):
         where = f"gate {g.id}"
+        gloc: Loc = ("gates", gi)
         if g.stage not in stage_ids:
-            problems.append(f"{where}: unknown stage {g.stage!r}")
+            problems.append(((*gloc, "stage"), f"{where}: unknown stage {g.stage!r}"))
         if bool(g.start) == bool(g.start_after_gate_due):
-            problems.append(f"{where}: give either start events or start_after_gate_due")
+            problems.append(
+                ((*gloc, "start"), f"{where}: give either start events or start_after_gate_due")
+            )
         if g.start_after_gate_due is not None and g.start_after_gate_due not in gate_ids:
             problems.append(
-                f"{where}: start_after_gate_due names unknown gate {g.start_after_gate_due!r}"
+                (
+                    (*gloc, "start_after_gate_due"),
+                    f"{where}: start_after_gate_due names unknown gate {g.start_after_gate_due!r}",
+                )
             )
         for kind, matches in (("start", g.start), ("stop", g.stop), ("cancel", g.cancel)):
-            for m in matches:
-                _check_match(m, f"{where} {kind}", problems)
+            for mi, m in enumerate(matches):
+                _check_match(m, f"{where} {kind}", (*gloc, kind, mi), problems)
         if not g.stop:
-            problems.append(f"{where}: needs at least one stop event")
+            problems.append(((*gloc, "stop"), f"{where}: needs at least one stop event"))
         if g.ladder is not None:
-            _check_ladder(g.ladder, where, problems)
+            _check_ladder(g.ladder, where, (*gloc, "ladder"), problems, templates)
         maximum = STATUTORY_MAXIMA.get(g.id)
         if maximum is not None:
             if g.kind != "statutory":
-                problems.append(f"{where}: is a statutory timescale and must be kind 'statutory'")
+                problems.append(
+                    (
+                        (*gloc, "kind"),
+                        f"{where}: is a statutory timescale and must be kind 'statutory'",
+                    )
+                )
             if g.limit_working_days > maximum:
                 problems.append(
-                    f"{where}: limit {g.limit_working_days} working days loosens the statutory "
-                    f"maximum of {maximum}"
+                    (
+                        (*gloc, "limit_working_days"),
+                        f"{where}: limit {g.limit_working_days} working days loosens the "
+                        f"statutory maximum of {maximum}",
+                    )
                 )
     missing = set(STATUTORY_MAXIMA) - gate_ids
     if missing:
-        problems.append(f"statutory gates missing: {', '.join(sorted(missing))}")
+        problems.append((("gates",), f"statutory gates missing: {', '.join(sorted(missing))}"))
+    return problems
+
+
+def validate_meaning(p: Pathway, templates: Collection[str] = TEMPLATES) -> None:
+    """Check what the schema cannot: references exist and statutory limits hold."""
+    problems = meaning_problems(p, templates)
     if problems:
-        raise PathwayError("; ".join(problems))
+        raise PathwayError("; ".join(msg for _loc, msg in problems))
 
 
 def pathway_from_dict(data: Any, source: str = "pathway") -> Pathway:
