@@ -272,7 +272,10 @@ def meaning_problems(p: Pathway, templates: Collection[str] = TEMPLATES) -> list
         if ev not in EVENT_TYPES:
             problems.append((("closing_events", i), f"closing_events: unknown event {ev!r}"))
     _check_ladder(p.ladder, "ladder", ("ladder",), problems, templates)
-    _check_ladder(p.action_ladder(), "actions.ladder", ("actions", "ladder"), problems, templates)
+    if p.actions.ladder is not None:  # otherwise it is the ladder above, already checked
+        _check_ladder(
+            p.actions.ladder, "actions.ladder", ("actions", "ladder"), problems, templates
+        )
     for i, rule in enumerate(p.stage_rules):
         loc: Loc = ("stage_rules", i)
         _check_match(

@@ -198,7 +198,8 @@ def test_cli_end_to_end(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.Mon
     bad.write_text(TEXT.replace("limit_working_days: 45", "limit_working_days: 60"), "utf-8")
     res = cli("timescales", "check", str(bad))
     assert res.exit_code == 2
-    assert "line 87: gates[2].limit_working_days:" in res.stderr
+    line = 1 + TEXT[: TEXT.index("limit_working_days: 45")].count("\n")
+    assert f"line {line}: gates[2].limit_working_days:" in res.stderr
 
     res = cli("timescales", "diff", str(proposed))
     assert res.exit_code == 0
