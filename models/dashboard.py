@@ -148,8 +148,7 @@ class ClockRow:
         }
 
 
-def clock_rows(
-    session: Session,
+def _clock_query(
     scope: Scope,
     as_of: date,
     *,
@@ -159,9 +158,7 @@ def clock_rows(
     stage: str | None = None,
     gate: str | None = None,
     team: str | None = None,
-) -> list[ClockRow]:
-    """Clocks of the journeys in scope with their status as of ``as_of`` (same rule as the
-    sweep). ``open_only``: journeys not ended, clocks still live (open, due soon, overdue)."""
+) -> Any:
     q = (
         sa.select(
             col(Journey.ref),
@@ -200,15 +197,76 @@ def clock_rows(
         q = q.where(col(Clock.gate) == gate)
     if team:
         q = q.where(col(Journey.team) == team)
-    out: list[ClockRow] = []
-    for ref, jid, tm, wk, stg, g, kind, rep, start, due, soon, stop, cancel in session.execute(q):
-        stopped = stop if stop is not None and stop <= as_of else None
-        cancelled = cancel if cancel is not None and cancel <= as_of else None
-        status = clock_status(start, due, soon, stop, cancel, as_of)
-        out.append(
-            ClockRow(ref, jid, tm, wk, stg, g, kind, rep, start, due, stopped, cancelled, status)
-        )
-    return out
+    return q
+
+
+def _clock_row(row: Any, as_of: date) -> ClockRow:
+    ref, jid, tm, wk, stg, g, kind, rep, start, due, soon, stop, cancel = row
+    stopped = stop if stop is not None and stop <= as_of else None
+    cancelled = cancel if cancel is not None and cancel <= as_of else None
+    status = clock_status(start, due, soon, stop, cancel, as_of)
+    return ClockRow(ref, jid, tm, wk, stg, g, kind, rep, start, due, stopped, cancelled, status)
+
+
+def clock_rows(
+    session: Session,
+    scope: Scope,
+    as_of: date,
+    *,
+    open_only: bool = True,
+    journey_id: int | None = None,
+    worker: str | None = None,
+    stage: str | None = None,
+    gate: str | None = None,
+    team: str | None = None,
+) -> list[ClockRow]:
+    """Clocks of the journeys in scope with their status as of ``as_of`` (same rule as the
+    sweep). ``open_only``: journeys not ended, clocks still live (open, due soon, overdue)."""
+    q = _clock_query(
+        scope,
+        as_of,
+        open_only=open_only,
+        journey_id=journey_id,
+        worker=worker,
+        stage=stage,
+        gate=gate,
+        team=team,
+    )
+    return [_clock_row(row, as_of) for row in session.execute(q)]
+
+
+@dataclass(frozen=True)
+class ClockPage:
+    rows: list[ClockRow]
+    total: int  # live clocks matching the filters, on every page
+    page: int  # 1-based, clamped to 1..pages
+    pages: int
+
+
+def clock_page(
+    session: Session,
+    scope: Scope,
+    as_of: date,
+    *,
+    page: int = 1,
+    page_size: int = 100,
+    descending: bool = False,
+    worker: str | None = None,
+    stage: str | None = None,
+    gate: str | None = None,
+    team: str | None = None,
+) -> ClockPage:
+    """One page of the live clocks in scope (as :func:`clock_rows` with ``open_only``), ordered
+    by due date (then journey ref and gate, so pages never overlap), paged in SQL: a count and
+    a LIMIT/OFFSET query, so a page costs the same with 100 journeys or 10,000."""
+    q = _clock_query(scope, as_of, worker=worker, stage=stage, gate=gate, team=team)
+    total = int(session.execute(sa.select(sa.func.count()).select_from(q.subquery())).scalar_one())
+    pages = max(1, -(-total // page_size))
+    page = min(max(page, 1), pages)
+    keys = (col(Clock.due_on), col(Journey.ref), col(Clock.gate))
+    q = q.order_by(*(k.desc() for k in keys) if descending else keys)
+    q = q.limit(page_size).offset((page - 1) * page_size)
+    return ClockPage([_clock_row(row, as_of) for row in session.execute(q)], total, page, pages)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,10 +299,8 @@ class OpenEscalation:
         }
 
 
-def open_escalations(
-    session: Session, scope: Scope, *, journey_id: int | None = None
-) -> list[OpenEscalation]:
-    """Escalations (one per rung) whose clock is still open and that nobody has acknowledged."""
+def _escalation_query(scope: Scope, *columns: Any, team: str | None = None) -> Any:
+    """Escalation messages whose clock is still open and whose rung nobody has acknowledged."""
     ack = sa.exists().where(
         col(EscalationAck.journey_id) == col(Outbox.journey_id),
         col(EscalationAck.gate) == col(Outbox.gate),
@@ -252,18 +308,8 @@ def open_escalations(
         col(EscalationAck.level) == col(Outbox.level),
     )
     q = (
-        sa.select(
-            col(Journey.ref),
-            col(Journey.id),
-            col(Journey.team),
-            col(Outbox.gate),
-            col(Outbox.cycle),
-            col(Outbox.level),
-            col(Outbox.recipient_role),
-            col(Outbox.recipient_staff_id),
-            col(Outbox.sent_at),
-            col(Outbox.created_at),
-        )
+        sa.select(*columns)
+        .select_from(Outbox)
         .join(Journey, col(Journey.id) == col(Outbox.journey_id))
         .join(
             Clock,
@@ -280,9 +326,36 @@ def open_escalations(
             col(Journey.ended_on).is_(None),
             ~ack,
         )
-        .order_by(col(Outbox.created_at), col(Outbox.id))
     )
-    q = scoped(q, scope)
+    if team:
+        q = q.where(col(Journey.team) == team)
+    return scoped(q, scope)
+
+
+def open_escalations(
+    session: Session,
+    scope: Scope,
+    *,
+    journey_id: int | None = None,
+    team: str | None = None,
+    limit: int | None = None,
+) -> list[OpenEscalation]:
+    """Escalations (one per rung) whose clock is still open and that nobody has acknowledged,
+    oldest first; at most ``limit`` of them."""
+    q = _escalation_query(
+        scope,
+        col(Journey.ref),
+        col(Journey.id),
+        col(Journey.team),
+        col(Outbox.gate),
+        col(Outbox.cycle),
+        col(Outbox.level),
+        col(Outbox.recipient_role),
+        col(Outbox.recipient_staff_id),
+        col(Outbox.sent_at),
+        col(Outbox.created_at),
+        team=team,
+    ).order_by(col(Outbox.created_at), col(Outbox.id))
     if journey_id is not None:
         q = q.where(col(Journey.id) == journey_id)
     seen: set[tuple[int, str, date, int]] = set()
@@ -293,7 +366,26 @@ def open_escalations(
             continue
         seen.add(key)
         out.append(OpenEscalation(*row))
+        if limit is not None and len(out) >= limit:
+            break
     return out
+
+
+def escalation_counts(session: Session, scope: Scope, *, team: str | None = None) -> dict[str, int]:
+    """How many escalations (rungs, not messages) await acknowledgement, per team, in SQL:
+    ``len(open_escalations(...))`` by team without loading them."""
+    rungs = _escalation_query(
+        scope,
+        col(Journey.team),
+        col(Outbox.journey_id),
+        col(Outbox.gate),
+        col(Outbox.cycle),
+        col(Outbox.level),
+        team=team,
+    ).distinct()
+    sub = rungs.subquery()
+    q = sa.select(sub.c.team, sa.func.count()).group_by(sub.c.team)
+    return {t: int(n) for t, n in session.execute(q)}
 
 
 class AckError(ValueError):
@@ -556,11 +648,21 @@ def counter_by(rows: list[ClockRow], key: str) -> Counter[str]:
 
 
 def service_counts(session: Session, as_of: date, horizon: date) -> dict[str, Counts]:
-    """:func:`counts_from` per team, aggregated in SQL for the service view (10,000 journeys).
+    """:func:`counts_from` per team, aggregated in SQL for the service view (10,000 journeys)."""
+    return live_counts(session, Scope("", "", "", "", "all"), as_of, horizon)
+
+
+def live_counts(
+    session: Session, scope: Scope, as_of: date, horizon: date, *, team: str | None = None
+) -> dict[str, Counts]:
+    """:func:`counts_from` of the live clocks in scope (per team and ``"*"``), aggregated in SQL
+    for the team and service views (10,000 journeys): overdue, due by ``horizon``, ICPCs at risk,
+    safety plans missing and open journeys (journeys with a live clock). Escalations are
+    counted by :func:`escalation_counts`.
 
     The CASE expressions are :func:`timescales.evaluate.clock_status` restricted to live clocks
     (started, neither stopped nor cancelled as of ``as_of``): overdue when ``as_of > due_on``.
-    ``test_service_counts_agree_with_the_gate_evaluation`` holds the two to the same answer.
+    ``test_sql_counts_agree_with_the_gate_evaluation`` holds the two to the same answer.
     """
     live = sa.and_(
         col(Journey.ended_on).is_(None),
@@ -582,18 +684,22 @@ def service_counts(session: Session, as_of: date, horizon: date) -> dict[str, Co
                 )
             ),
             sa.func.sum(sa.case((col(Clock.gate) == "safety_plan", 1), else_=0)),
+            sa.func.count(sa.distinct(col(Journey.id))),
         )
         .join(Journey, col(Journey.id) == col(Clock.journey_id))
         .where(live)
         .group_by(col(Journey.team))
     )
+    if team:
+        q = q.where(col(Journey.team) == team)
     out: dict[str, Counts] = defaultdict(Counts)
-    for team, od, due, icpc, plan in session.execute(q):
-        for key in (team, "*"):
+    for tm, od, due, icpc, plan, journeys in session.execute(scoped(q, scope)):
+        for key in (tm, "*"):
             c = out[key]
             c.overdue += int(od or 0)
             c.due_next_5 += int(due or 0)
             c.icpc_at_risk += int(icpc or 0)
             c.safety_plans_missing += int(plan or 0)
+            c.open_journeys += int(journeys or 0)
     out.setdefault("*", Counts())
     return dict(out)
