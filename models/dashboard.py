@@ -54,6 +54,33 @@ class EscalationAck(SQLModel, table=True):
 
 
 # ---------------------------------------------------------------------------------------------
+# Indexes the dashboard's queries need (on the engine's tables, defined here to keep the views'
+# needs together). ``create_all`` makes them with a new table; :func:`_create_dashboard_indexes`
+# adds them to an existing database (``init_db`` runs ``create_all`` at every start).
+
+# Escalations awaiting acknowledgement: rungs found from the index alone (the outbox rows hold
+# whole email bodies, so a table scan reads megabytes).
+OUTBOX_RUNG_INDEX = sa.Index(
+    "ix_outbox_escalation_rung",
+    Outbox.__table__.c.kind,  # type: ignore[attr-defined]
+    Outbox.__table__.c.journey_id,  # type: ignore[attr-defined]
+    Outbox.__table__.c.gate,  # type: ignore[attr-defined]
+    Outbox.__table__.c.cycle,  # type: ignore[attr-defined]
+    Outbox.__table__.c.level,  # type: ignore[attr-defined]
+    Outbox.__table__.c.created_at,  # type: ignore[attr-defined]
+)
+# The team view's pages: live clocks walked in due-date order, stopping after a page.
+CLOCK_DUE_INDEX = sa.Index("ix_clock_due_on", Clock.__table__.c.due_on)  # type: ignore[attr-defined]
+DASHBOARD_INDEXES = (OUTBOX_RUNG_INDEX, CLOCK_DUE_INDEX)
+
+
+@sa.event.listens_for(SQLModel.metadata, "after_create")
+def _create_dashboard_indexes(_metadata: Any, connection: Any, **_kw: Any) -> None:
+    for index in DASHBOARD_INDEXES:
+        index.create(connection, checkfirst=True)
+
+
+# ---------------------------------------------------------------------------------------------
 # Who may see what
 
 
@@ -257,9 +284,11 @@ def clock_page(
     team: str | None = None,
 ) -> ClockPage:
     """One page of the live clocks in scope (as :func:`clock_rows` with ``open_only``), ordered
-    by due date (then journey ref and gate, so pages never overlap), paged in SQL: a count and
-    a LIMIT/OFFSET query, so a page costs the same with 100 journeys or 10,000."""
+    by due date (then journey ref and gate, so pages never overlap), paged in SQL (a count and
+    a LIMIT/OFFSET query): only one page of rows is read and evaluated in Python."""
     q = _clock_query(scope, as_of, worker=worker, stage=stage, gate=gate, team=team)
+    # two passes (a count, then the page) cost less than one with a window count: the page
+    # alone can stop after page_size rows of ix_clock_due_on
     total = int(session.execute(sa.select(sa.func.count()).select_from(q.subquery())).scalar_one())
     pages = max(1, -(-total // page_size))
     page = min(max(page, 1), pages)
@@ -340,35 +369,66 @@ def open_escalations(
     team: str | None = None,
     limit: int | None = None,
 ) -> list[OpenEscalation]:
-    """Escalations (one per rung) whose clock is still open and that nobody has acknowledged,
-    oldest first; at most ``limit`` of them."""
-    q = _escalation_query(
+    """Escalations (one per rung, shown by its first message) whose clock is still open and
+    that nobody has acknowledged, oldest first; at most ``limit`` of them. The rungs are found,
+    ordered and limited in SQL over :data:`OUTBOX_RUNG_INDEX`, then their first messages read."""
+    first_id = sa.func.min(col(Outbox.id)).label("first_id")
+    first_at = sa.func.min(col(Outbox.created_at)).label("first_at")
+    rungs = _escalation_query(
         scope,
-        col(Journey.ref),
-        col(Journey.id),
-        col(Journey.team),
-        col(Outbox.gate),
-        col(Outbox.cycle),
-        col(Outbox.level),
-        col(Outbox.recipient_role),
-        col(Outbox.recipient_staff_id),
-        col(Outbox.sent_at),
-        col(Outbox.created_at),
+        first_id,
+        first_at,
         team=team,
-    ).order_by(col(Outbox.created_at), col(Outbox.id))
+    ).group_by(col(Outbox.journey_id), col(Outbox.gate), col(Outbox.cycle), col(Outbox.level))
     if journey_id is not None:
-        q = q.where(col(Journey.id) == journey_id)
-    seen: set[tuple[int, str, date, int]] = set()
-    out: list[OpenEscalation] = []
-    for row in session.execute(q):
-        key = (row[1], row[3], row[4], row[5])
-        if key in seen:  # repeats of one rung: one entry
-            continue
-        seen.add(key)
-        out.append(OpenEscalation(*row))
-        if limit is not None and len(out) >= limit:
-            break
-    return out
+        rungs = rungs.where(col(Journey.id) == journey_id)
+    rungs = rungs.order_by(first_at, first_id)
+    if limit is not None:
+        rungs = rungs.limit(limit)
+    ids = [int(i) for i, _at in session.execute(rungs)]
+    return _first_messages(session, ids)
+
+
+def escalations_awaiting(
+    session: Session, scope: Scope, *, team: str | None = None, limit: int = 50
+) -> tuple[list[OpenEscalation], int]:
+    """The ``limit`` oldest escalations awaiting acknowledgement (as :func:`open_escalations`)
+    and how many there are in all, from one pass over the rungs (a window count)."""
+    first_id = sa.func.min(col(Outbox.id)).label("first_id")
+    first_at = sa.func.min(col(Outbox.created_at)).label("first_at")
+    rungs = (
+        _escalation_query(scope, first_id, first_at, sa.func.count().over(), team=team)
+        .group_by(col(Outbox.journey_id), col(Outbox.gate), col(Outbox.cycle), col(Outbox.level))
+        .order_by(first_at, first_id)
+        .limit(limit)
+    )
+    found = list(session.execute(rungs))
+    total = int(found[0][2]) if found else 0
+    return _first_messages(session, [int(r[0]) for r in found]), total
+
+
+def _first_messages(session: Session, ids: list[int]) -> list[OpenEscalation]:
+    if not ids:
+        return []
+    q = (
+        sa.select(
+            col(Journey.ref),
+            col(Journey.id),
+            col(Journey.team),
+            col(Outbox.gate),
+            col(Outbox.cycle),
+            col(Outbox.level),
+            col(Outbox.recipient_role),
+            col(Outbox.recipient_staff_id),
+            col(Outbox.sent_at),
+            col(Outbox.created_at),
+            col(Outbox.id),
+        )
+        .join(Journey, col(Journey.id) == col(Outbox.journey_id))
+        .where(col(Outbox.id).in_(ids))
+    )
+    found = {row[-1]: OpenEscalation(*row[:-1]) for row in session.execute(q)}
+    return [found[i] for i in ids if i in found]
 
 
 def escalation_counts(session: Session, scope: Scope, *, team: str | None = None) -> dict[str, int]:
@@ -382,7 +442,13 @@ def escalation_counts(session: Session, scope: Scope, *, team: str | None = None
         col(Outbox.cycle),
         col(Outbox.level),
         team=team,
-    ).distinct()
+    ).group_by(
+        col(Journey.team),
+        col(Outbox.journey_id),
+        col(Outbox.gate),
+        col(Outbox.cycle),
+        col(Outbox.level),
+    )
     sub = rungs.subquery()
     q = sa.select(sub.c.team, sa.func.count()).group_by(sub.c.team)
     return {t: int(n) for t, n in session.execute(q)}

@@ -23,6 +23,7 @@ from models.dashboard import (
     clock_rows,
     counts_from,
     escalation_counts,
+    escalations_awaiting,
     forecast,
     journey_events,
     journey_in_scope,
@@ -123,10 +124,9 @@ def team_view(
             team=chosen_team or None,
         )
         counts = live_counts(s, user, day, horizon, team=chosen_team or None)["*"]
-        counts.escalations_awaiting = sum(
-            escalation_counts(s, user, team=chosen_team or None).values()
+        escalations, counts.escalations_awaiting = escalations_awaiting(
+            s, user, team=chosen_team or None, limit=50
         )
-        escalations = open_escalations(s, user, team=chosen_team or None, limit=50)
         names = staff_names(s)
         staff = staff_in_scope(s, user)
         teams = sorted(open_journey_counts(s, user))

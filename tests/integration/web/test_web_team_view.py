@@ -38,6 +38,7 @@ def test_sql_counts_agree_with_the_gate_evaluation(dashboard: Dashboard) -> None
         clock_rows,
         counts_from,
         escalation_counts,
+        escalations_awaiting,
         live_counts,
         open_escalations,
         service_counts,
@@ -66,10 +67,14 @@ def test_sql_counts_agree_with_the_gate_evaluation(dashboard: Dashboard) -> None
                     by_team[e.team] = by_team.get(e.team, 0) + 1
                 assert escalation_counts(s, scope) == by_team
                 assert len(open_escalations(s, scope, team="north")) == by_team.get("north", 0)
+                assert escalations_awaiting(s, scope, limit=3) == (esc[:3], len(esc))
+                north = [e for e in esc if e.team == "north"]
+                assert escalations_awaiting(s, scope, team="north") == (north, len(north))
             everyone = _scopes()[0]
             assert table(service_counts(s, day, horizon)) == table(
                 counts_from(clock_rows(s, everyone, day), [], horizon)
             )
+            assert len(open_escalations(s, everyone)) > 3  # the escalation checks bite too
             # the days chosen make the comparison bite: some clocks overdue, some not
             statuses = {r.status for r in clock_rows(s, everyone, day)}
             assert "overdue" in statuses and statuses - {"overdue"}
