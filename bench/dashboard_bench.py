@@ -116,14 +116,16 @@ def _records(today: date, journeys: int, teams: int, cal: Any) -> list[dict[str,
     return recs
 
 
-def _median_ms(fn: Any, runs: int) -> float:
+def _times_ms(fn: Any, runs: int) -> tuple[float, float]:
+    """Median and fastest of ``runs`` (the fastest is the cost with the least interference from
+    other work on a shared machine; the median is the one held to the budget)."""
     fn()  # warm
     times = []
     for _ in range(runs):
         t = time.perf_counter()
         fn()
         times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
+    return statistics.median(times), min(times)
 
 
 def _load(url: str, today: date, now: Any, cal: Any, args: Any) -> None:
@@ -254,11 +256,15 @@ def main() -> None:
         ("all, stage+gate", lambda: get(sm, "/team?stage=section47&gate=icpc"), lambda: sql(None)),
         ("all, worker", lambda: get(sm, "/team?worker=sw-3-2"), lambda: sql(None)),
     ]
-    print(f"\n{'page':22} {'median ms':>10} {'bare SQL ms':>12} {'ratio':>7}  (budget 200 ms)")
+    print(
+        f"\n{'page':24} {'median ms':>10} {'min ms':>8} {'bare SQL ms':>12} {'ratio':>7}"
+        "  (budget 200 ms, median)"
+    )
     for name, page, base in rows:
-        p = _median_ms(page, args.runs)
-        b = _median_ms(base, args.runs)
-        print(f"{name:22} {p:10.1f} {b:12.1f} {p / b:7.1f}x  {'OK' if p < 200 else 'OVER'}")
+        p, fastest = _times_ms(page, args.runs)
+        b, _ = _times_ms(base, args.runs)
+        verdict = "OK" if p < 200 else "OVER"
+        print(f"{name:24} {p:10.1f} {fastest:8.1f} {b:12.1f} {p / b:7.1f}x  {verdict}")
 
 
 if __name__ == "__main__":

@@ -111,6 +111,7 @@ def team_view(
     sort = "-due" if sort == "-due" else "due"
     url = state(request).url
     with session_scope(url) as s:
+        counts = live_counts(s, user, day, horizon, team=chosen_team or None)["*"]
         found = clock_page(
             s,
             user,
@@ -122,8 +123,9 @@ def team_view(
             stage=stage or None,
             gate=gate or None,
             team=chosen_team or None,
+            # the counts' scan gave the number of live clocks unless a filter narrows it
+            total=None if (worker or stage or gate) else counts.live_clocks,
         )
-        counts = live_counts(s, user, day, horizon, team=chosen_team or None)["*"]
         escalations, counts.escalations_awaiting = escalations_awaiting(
             s, user, team=chosen_team or None, limit=50
         )

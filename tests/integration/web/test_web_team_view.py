@@ -44,7 +44,14 @@ def test_sql_counts_agree_with_the_gate_evaluation(dashboard: Dashboard) -> None
         service_counts,
     )
 
-    keys = ("open_journeys", "overdue", "due_next_5", "icpc_at_risk", "safety_plans_missing")
+    keys = (
+        "open_journeys",
+        "live_clocks",
+        "overdue",
+        "due_next_5",
+        "icpc_at_risk",
+        "safety_plans_missing",
+    )
 
     def table(counts: dict[str, Any]) -> dict[str, list[int]]:
         return {t: [getattr(c, k) for k in keys] for t, c in counts.items()}
