@@ -1,12 +1,15 @@
 """Dashboard page render time with 10,000 open journeys, against bare SQL in the same run.
 
     .venv/bin/python -m bench.dashboard_bench [--journeys 10000] [--teams 10] [--runs 15]
+        [--db FILE]   (keep the loaded database in FILE; an existing FILE is reused as it is)
 
 Builds a SQLite file of open journeys (contact -> referral, a third on to a strategy discussion
 and s47, so assessment, ICPC and delay clocks run), through the real import, then times whole
 HTTP requests (routing, session, scope, gate evaluation, access log, Jinja2) for the team view
-of one team, a journey page and the service view of all teams, by median of several runs. The
-baseline is the bare SQL that fetches the same clock rows.
+of one team, a journey page, the service view of all teams and the team view of all teams (first,
+middle and last page, sorted both ways, filtered), by median of several runs. The outbox holds
+the escalations the sweep would queue for the overdue clocks. The baseline is the bare SQL that
+fetches the same clock rows (all of them: the pages fetch one page of 100).
 """
 
 from __future__ import annotations
@@ -113,42 +116,25 @@ def _records(today: date, journeys: int, teams: int, cal: Any) -> list[dict[str,
     return recs
 
 
-def _median_ms(fn: Any, runs: int) -> float:
+def _times_ms(fn: Any, runs: int) -> tuple[float, float]:
+    """Median and fastest of ``runs`` (the fastest is the cost with the least interference from
+    other work on a shared machine; the median is the one held to the budget)."""
     fn()  # warm
     times = []
     for _ in range(runs):
         t = time.perf_counter()
         fn()
         times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
+    return statistics.median(times), min(times)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--journeys", type=int, default=10_000)
-    ap.add_argument("--teams", type=int, default=10)
-    ap.add_argument("--runs", type=int, default=15)
-    args = ap.parse_args()
-
-    work = Path(tempfile.mkdtemp(prefix="frontdoor-dash-bench-"))
-    url = f"sqlite:///{work / 'bench.db'}"
-    os.environ["FRONTDOOR_DATABASE_URL"] = url
-    import sqlalchemy as sa
-    from fastapi.testclient import TestClient
-
-    from config.clock import parse_as_of
-    from config.settings import Settings, reset_settings
-    from frontdoor.web import create_app
+def _load(url: str, today: date, now: Any, cal: Any, args: Any) -> None:
     from frontdoor.web.auth import set_password
-    from models.context import current_calendar, current_pathway
-    from models.db import get_engine, init_db, session_scope
+    from models.context import current_pathway
+    from models.db import session_scope
     from models.ingest import import_records
+    from tasks.notify import enqueue_due
 
-    reset_settings()
-    today = date(2026, 3, 4)
-    now = parse_as_of(today.isoformat())
-    cal = current_calendar()
-    init_db(url)
     recs = _records(today, args.journeys, args.teams, cal)
     t = time.perf_counter()
     with session_scope(url) as s:
@@ -164,12 +150,54 @@ def main() -> None:
         for sid in ("tm-0", "sm-1"):
             set_password(s, sid, "bench-password", now)
     print(f"loaded {len(recs)} records in {time.perf_counter() - t:.1f}s into {url}")
+    t = time.perf_counter()
+    while enqueue_due(now).claimed:  # the escalations of the overdue clocks, as the sweep does
+        pass
+    print(f"queued escalations in {time.perf_counter() - t:.1f}s")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--journeys", type=int, default=10_000)
+    ap.add_argument("--teams", type=int, default=10)
+    ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--db", type=Path, default=None)
+    args = ap.parse_args()
+
+    db = args.db or Path(tempfile.mkdtemp(prefix="frontdoor-dash-bench-")) / "bench.db"
+    reuse = db.exists()
+    url = f"sqlite:///{db.resolve()}"
+    os.environ["FRONTDOOR_DATABASE_URL"] = url
+    import sqlalchemy as sa
+    from fastapi.testclient import TestClient
+
+    from config.clock import parse_as_of
+    from config.settings import Settings, reset_settings
+    from frontdoor.web import create_app
+    from models.context import current_calendar
+    from models.db import get_engine, init_db
+
+    reset_settings()
+    today = date(2026, 3, 4)
+    now = parse_as_of(today.isoformat())
+    cal = current_calendar()
+    init_db(url)
+    if reuse:
+        print(f"reusing {url}")
+    else:
+        _load(url, today, now, cal, args)
     with get_engine(url).connect() as conn:
         open_j = conn.execute(sa.text("SELECT count(*) FROM journey WHERE ended_on IS NULL")).one()[
             0
         ]
         clocks = conn.execute(sa.text("SELECT count(*) FROM clock")).one()[0]
-    print(f"open journeys: {open_j}; clocks: {clocks}; teams: {args.teams}")
+        escalations = conn.execute(
+            sa.text("SELECT count(*) FROM outbox WHERE kind = 'escalation'")
+        ).one()[0]
+    print(
+        f"open journeys: {open_j}; clocks: {clocks}; escalation messages: {escalations}; "
+        f"teams: {args.teams}"
+    )
 
     app = create_app(Settings(database_url=url), as_of=today)
 
@@ -208,17 +236,35 @@ def main() -> None:
         r = c.get(path)
         assert r.status_code == 200, (path, r.status_code)
 
+    found = re.search(r"page 1 of (\d+)", sm.get("/team").text)
+    last = int(found.group(1)) if found else 1
     rows = [
         ("team view (team0)", lambda: get(tm, "/team"), lambda: sql("team0")),
+        ("team0, sorted -due", lambda: get(tm, "/team?sort=-due"), lambda: sql("team0")),
+        (
+            "team0, worker+gate",
+            lambda: get(tm, "/team?worker=sw-0-1&gate=icpc"),
+            lambda: sql("team0"),
+        ),
         ("journey page", lambda: get(tm, f"/journeys/{ref}"), lambda: sql("team0")),
+        ("forecast (team0)", lambda: get(tm, "/forecast"), lambda: sql("team0")),
         ("service view (all)", lambda: get(sm, "/service"), lambda: sql(None)),
-        ("team view (all, sm)", lambda: get(sm, "/team"), lambda: sql(None)),
+        ("all teams, page 1", lambda: get(sm, "/team"), lambda: sql(None)),
+        (f"all, page {last // 2}", lambda: get(sm, f"/team?page={last // 2}"), lambda: sql(None)),
+        (f"all, page {last} (last)", lambda: get(sm, f"/team?page={last}"), lambda: sql(None)),
+        ("all, sorted -due", lambda: get(sm, "/team?sort=-due"), lambda: sql(None)),
+        ("all, stage+gate", lambda: get(sm, "/team?stage=section47&gate=icpc"), lambda: sql(None)),
+        ("all, worker", lambda: get(sm, "/team?worker=sw-3-2"), lambda: sql(None)),
     ]
-    print(f"\n{'page':22} {'median ms':>10} {'bare SQL ms':>12} {'ratio':>7}  (budget 200 ms)")
+    print(
+        f"\n{'page':24} {'median ms':>10} {'min ms':>8} {'bare SQL ms':>12} {'ratio':>7}"
+        "  (budget 200 ms, median)"
+    )
     for name, page, base in rows:
-        p = _median_ms(page, args.runs)
-        b = _median_ms(base, args.runs)
-        print(f"{name:22} {p:10.1f} {b:12.1f} {p / b:7.1f}x  {'OK' if p < 200 else 'OVER'}")
+        p, fastest = _times_ms(page, args.runs)
+        b, _ = _times_ms(base, args.runs)
+        verdict = "OK" if p < 200 else "OVER"
+        print(f"{name:24} {p:10.1f} {fastest:8.1f} {b:12.1f} {p / b:7.1f}x  {verdict}")
 
 
 if __name__ == "__main__":

@@ -54,6 +54,33 @@ class EscalationAck(SQLModel, table=True):
 
 
 # ---------------------------------------------------------------------------------------------
+# Indexes the dashboard's queries need (on the engine's tables, defined here to keep the views'
+# needs together). ``create_all`` makes them with a new table; :func:`_create_dashboard_indexes`
+# adds them to an existing database (``init_db`` runs ``create_all`` at every start).
+
+# Escalations awaiting acknowledgement: rungs found from the index alone (the outbox rows hold
+# whole email bodies, so a table scan reads megabytes).
+OUTBOX_RUNG_INDEX = sa.Index(
+    "ix_outbox_escalation_rung",
+    Outbox.__table__.c.kind,  # type: ignore[attr-defined]
+    Outbox.__table__.c.journey_id,  # type: ignore[attr-defined]
+    Outbox.__table__.c.gate,  # type: ignore[attr-defined]
+    Outbox.__table__.c.cycle,  # type: ignore[attr-defined]
+    Outbox.__table__.c.level,  # type: ignore[attr-defined]
+    Outbox.__table__.c.created_at,  # type: ignore[attr-defined]
+)
+# (An index on clock.due_on was measured for the team view's pages and did not help: the pages
+# order by due date, journey and gate, so SQLite sorts the live clocks either way.)
+DASHBOARD_INDEXES = (OUTBOX_RUNG_INDEX,)
+
+
+@sa.event.listens_for(SQLModel.metadata, "after_create")
+def _create_dashboard_indexes(_metadata: Any, connection: Any, **_kw: Any) -> None:
+    for index in DASHBOARD_INDEXES:
+        index.create(connection, checkfirst=True)
+
+
+# ---------------------------------------------------------------------------------------------
 # Who may see what
 
 
@@ -148,8 +175,7 @@ class ClockRow:
         }
 
 
-def clock_rows(
-    session: Session,
+def _clock_query(
     scope: Scope,
     as_of: date,
     *,
@@ -159,9 +185,7 @@ def clock_rows(
     stage: str | None = None,
     gate: str | None = None,
     team: str | None = None,
-) -> list[ClockRow]:
-    """Clocks of the journeys in scope with their status as of ``as_of`` (same rule as the
-    sweep). ``open_only``: journeys not ended, clocks still live (open, due soon, overdue)."""
+) -> Any:
     q = (
         sa.select(
             col(Journey.ref),
@@ -200,15 +224,82 @@ def clock_rows(
         q = q.where(col(Clock.gate) == gate)
     if team:
         q = q.where(col(Journey.team) == team)
-    out: list[ClockRow] = []
-    for ref, jid, tm, wk, stg, g, kind, rep, start, due, soon, stop, cancel in session.execute(q):
-        stopped = stop if stop is not None and stop <= as_of else None
-        cancelled = cancel if cancel is not None and cancel <= as_of else None
-        status = clock_status(start, due, soon, stop, cancel, as_of)
-        out.append(
-            ClockRow(ref, jid, tm, wk, stg, g, kind, rep, start, due, stopped, cancelled, status)
+    return q
+
+
+def _clock_row(row: Any, as_of: date) -> ClockRow:
+    ref, jid, tm, wk, stg, g, kind, rep, start, due, soon, stop, cancel = row
+    stopped = stop if stop is not None and stop <= as_of else None
+    cancelled = cancel if cancel is not None and cancel <= as_of else None
+    status = clock_status(start, due, soon, stop, cancel, as_of)
+    return ClockRow(ref, jid, tm, wk, stg, g, kind, rep, start, due, stopped, cancelled, status)
+
+
+def clock_rows(
+    session: Session,
+    scope: Scope,
+    as_of: date,
+    *,
+    open_only: bool = True,
+    journey_id: int | None = None,
+    worker: str | None = None,
+    stage: str | None = None,
+    gate: str | None = None,
+    team: str | None = None,
+) -> list[ClockRow]:
+    """Clocks of the journeys in scope with their status as of ``as_of`` (same rule as the
+    sweep). ``open_only``: journeys not ended, clocks still live (open, due soon, overdue)."""
+    q = _clock_query(
+        scope,
+        as_of,
+        open_only=open_only,
+        journey_id=journey_id,
+        worker=worker,
+        stage=stage,
+        gate=gate,
+        team=team,
+    )
+    return [_clock_row(row, as_of) for row in session.execute(q)]
+
+
+@dataclass(frozen=True)
+class ClockPage:
+    rows: list[ClockRow]
+    total: int  # live clocks matching the filters, on every page
+    page: int  # 1-based, clamped to 1..pages
+    pages: int
+
+
+def clock_page(
+    session: Session,
+    scope: Scope,
+    as_of: date,
+    *,
+    page: int = 1,
+    page_size: int = 100,
+    descending: bool = False,
+    worker: str | None = None,
+    stage: str | None = None,
+    gate: str | None = None,
+    team: str | None = None,
+    total: int | None = None,
+) -> ClockPage:
+    """One page of the live clocks in scope (as :func:`clock_rows` with ``open_only``), ordered
+    by due date (then journey ref and gate, so pages never overlap), paged in SQL (a count and
+    a LIMIT/OFFSET query): only one page of rows is read and evaluated in Python. ``total``:
+    the count when the caller knows it already (:attr:`Counts.live_clocks` without filters)."""
+    q = _clock_query(scope, as_of, worker=worker, stage=stage, gate=gate, team=team)
+    # two passes (a count, then the page) measured cheaper than one with a window count
+    if total is None:
+        total = int(
+            session.execute(sa.select(sa.func.count()).select_from(q.subquery())).scalar_one()
         )
-    return out
+    pages = max(1, -(-total // page_size))
+    page = min(max(page, 1), pages)
+    keys = (col(Clock.due_on), col(Journey.ref), col(Clock.gate))
+    q = q.order_by(*(k.desc() for k in keys) if descending else keys)
+    q = q.limit(page_size).offset((page - 1) * page_size)
+    return ClockPage([_clock_row(row, as_of) for row in session.execute(q)], total, page, pages)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,10 +332,8 @@ class OpenEscalation:
         }
 
 
-def open_escalations(
-    session: Session, scope: Scope, *, journey_id: int | None = None
-) -> list[OpenEscalation]:
-    """Escalations (one per rung) whose clock is still open and that nobody has acknowledged."""
+def _escalation_query(scope: Scope, *columns: Any, team: str | None = None) -> Any:
+    """Escalation messages whose clock is still open and whose rung nobody has acknowledged."""
     ack = sa.exists().where(
         col(EscalationAck.journey_id) == col(Outbox.journey_id),
         col(EscalationAck.gate) == col(Outbox.gate),
@@ -252,18 +341,8 @@ def open_escalations(
         col(EscalationAck.level) == col(Outbox.level),
     )
     q = (
-        sa.select(
-            col(Journey.ref),
-            col(Journey.id),
-            col(Journey.team),
-            col(Outbox.gate),
-            col(Outbox.cycle),
-            col(Outbox.level),
-            col(Outbox.recipient_role),
-            col(Outbox.recipient_staff_id),
-            col(Outbox.sent_at),
-            col(Outbox.created_at),
-        )
+        sa.select(*columns)
+        .select_from(Outbox)
         .join(Journey, col(Journey.id) == col(Outbox.journey_id))
         .join(
             Clock,
@@ -280,20 +359,103 @@ def open_escalations(
             col(Journey.ended_on).is_(None),
             ~ack,
         )
-        .order_by(col(Outbox.created_at), col(Outbox.id))
     )
-    q = scoped(q, scope)
+    if team:
+        q = q.where(col(Journey.team) == team)
+    return scoped(q, scope)
+
+
+def open_escalations(
+    session: Session,
+    scope: Scope,
+    *,
+    journey_id: int | None = None,
+    team: str | None = None,
+    limit: int | None = None,
+) -> list[OpenEscalation]:
+    """Escalations (one per rung, shown by its first message) whose clock is still open and
+    that nobody has acknowledged, oldest first; at most ``limit`` of them. The rungs are found,
+    ordered and limited in SQL over :data:`OUTBOX_RUNG_INDEX`, then their first messages read."""
+    first_id = sa.func.min(col(Outbox.id)).label("first_id")
+    first_at = sa.func.min(col(Outbox.created_at)).label("first_at")
+    rungs = _escalation_query(
+        scope,
+        first_id,
+        first_at,
+        team=team,
+    ).group_by(col(Outbox.journey_id), col(Outbox.gate), col(Outbox.cycle), col(Outbox.level))
     if journey_id is not None:
-        q = q.where(col(Journey.id) == journey_id)
-    seen: set[tuple[int, str, date, int]] = set()
-    out: list[OpenEscalation] = []
-    for row in session.execute(q):
-        key = (row[1], row[3], row[4], row[5])
-        if key in seen:  # repeats of one rung: one entry
-            continue
-        seen.add(key)
-        out.append(OpenEscalation(*row))
-    return out
+        rungs = rungs.where(col(Journey.id) == journey_id)
+    rungs = rungs.order_by(first_at, first_id)
+    if limit is not None:
+        rungs = rungs.limit(limit)
+    ids = [int(i) for i, _at in session.execute(rungs)]
+    return _first_messages(session, ids)
+
+
+def escalations_awaiting(
+    session: Session, scope: Scope, *, team: str | None = None, limit: int = 50
+) -> tuple[list[OpenEscalation], int]:
+    """The ``limit`` oldest escalations awaiting acknowledgement (as :func:`open_escalations`)
+    and how many there are in all, from one pass over the rungs (a window count)."""
+    first_id = sa.func.min(col(Outbox.id)).label("first_id")
+    first_at = sa.func.min(col(Outbox.created_at)).label("first_at")
+    rungs = (
+        _escalation_query(scope, first_id, first_at, sa.func.count().over(), team=team)
+        .group_by(col(Outbox.journey_id), col(Outbox.gate), col(Outbox.cycle), col(Outbox.level))
+        .order_by(first_at, first_id)
+        .limit(limit)
+    )
+    found = list(session.execute(rungs))
+    total = int(found[0][2]) if found else 0
+    return _first_messages(session, [int(r[0]) for r in found]), total
+
+
+def _first_messages(session: Session, ids: list[int]) -> list[OpenEscalation]:
+    if not ids:
+        return []
+    q = (
+        sa.select(
+            col(Journey.ref),
+            col(Journey.id),
+            col(Journey.team),
+            col(Outbox.gate),
+            col(Outbox.cycle),
+            col(Outbox.level),
+            col(Outbox.recipient_role),
+            col(Outbox.recipient_staff_id),
+            col(Outbox.sent_at),
+            col(Outbox.created_at),
+            col(Outbox.id),
+        )
+        .join(Journey, col(Journey.id) == col(Outbox.journey_id))
+        .where(col(Outbox.id).in_(ids))
+    )
+    found = {row[-1]: OpenEscalation(*row[:-1]) for row in session.execute(q)}
+    return [found[i] for i in ids if i in found]
+
+
+def escalation_counts(session: Session, scope: Scope, *, team: str | None = None) -> dict[str, int]:
+    """How many escalations (rungs, not messages) await acknowledgement, per team, in SQL:
+    ``len(open_escalations(...))`` by team without loading them."""
+    rungs = _escalation_query(
+        scope,
+        col(Journey.team),
+        col(Outbox.journey_id),
+        col(Outbox.gate),
+        col(Outbox.cycle),
+        col(Outbox.level),
+        team=team,
+    ).group_by(
+        col(Journey.team),
+        col(Outbox.journey_id),
+        col(Outbox.gate),
+        col(Outbox.cycle),
+        col(Outbox.level),
+    )
+    sub = rungs.subquery()
+    q = sa.select(sub.c.team, sa.func.count()).group_by(sub.c.team)
+    return {t: int(n) for t, n in session.execute(q)}
 
 
 class AckError(ValueError):
@@ -377,6 +539,7 @@ class Counts:
     escalations_awaiting: int = 0
     icpc_at_risk: int = 0
     safety_plans_missing: int = 0
+    live_clocks: int = 0
 
     def as_json(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -394,6 +557,7 @@ def counts_from(
         for key in (r.team, "*"):
             c = by_team[key]
             journeys[key].add(r.journey)
+            c.live_clocks += 1
             if r.status == "overdue":
                 c.overdue += 1
             elif r.due_on <= horizon:
@@ -556,11 +720,21 @@ def counter_by(rows: list[ClockRow], key: str) -> Counter[str]:
 
 
 def service_counts(session: Session, as_of: date, horizon: date) -> dict[str, Counts]:
-    """:func:`counts_from` per team, aggregated in SQL for the service view (10,000 journeys).
+    """:func:`counts_from` per team, aggregated in SQL for the service view (10,000 journeys)."""
+    return live_counts(session, Scope("", "", "", "", "all"), as_of, horizon)
+
+
+def live_counts(
+    session: Session, scope: Scope, as_of: date, horizon: date, *, team: str | None = None
+) -> dict[str, Counts]:
+    """:func:`counts_from` of the live clocks in scope (per team and ``"*"``), aggregated in SQL
+    for the team and service views (10,000 journeys): overdue, due by ``horizon``, ICPCs at risk,
+    safety plans missing and open journeys (journeys with a live clock). Escalations are
+    counted by :func:`escalation_counts`.
 
     The CASE expressions are :func:`timescales.evaluate.clock_status` restricted to live clocks
     (started, neither stopped nor cancelled as of ``as_of``): overdue when ``as_of > due_on``.
-    ``test_service_counts_agree_with_the_gate_evaluation`` holds the two to the same answer.
+    ``test_sql_counts_agree_with_the_gate_evaluation`` holds the two to the same answer.
     """
     live = sa.and_(
         col(Journey.ended_on).is_(None),
@@ -582,18 +756,24 @@ def service_counts(session: Session, as_of: date, horizon: date) -> dict[str, Co
                 )
             ),
             sa.func.sum(sa.case((col(Clock.gate) == "safety_plan", 1), else_=0)),
+            sa.func.count(sa.distinct(col(Journey.id))),
+            sa.func.count(),
         )
         .join(Journey, col(Journey.id) == col(Clock.journey_id))
         .where(live)
         .group_by(col(Journey.team))
     )
+    if team:
+        q = q.where(col(Journey.team) == team)
     out: dict[str, Counts] = defaultdict(Counts)
-    for team, od, due, icpc, plan in session.execute(q):
-        for key in (team, "*"):
+    for tm, od, due, icpc, plan, journeys, clocks in session.execute(scoped(q, scope)):
+        for key in (tm, "*"):
             c = out[key]
             c.overdue += int(od or 0)
             c.due_next_5 += int(due or 0)
             c.icpc_at_risk += int(icpc or 0)
             c.safety_plans_missing += int(plan or 0)
+            c.open_journeys += int(journeys or 0)
+            c.live_clocks += int(clocks or 0)
     out.setdefault("*", Counts())
     return dict(out)

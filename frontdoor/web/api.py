@@ -25,6 +25,7 @@ from models.dashboard import (
     acknowledge,
     clock_rows,
     counts_from,
+    escalation_counts,
     forecast,
     journey_events,
     journey_in_scope,
@@ -32,6 +33,7 @@ from models.dashboard import (
     log_access,
     open_escalations,
     open_journey_counts,
+    service_counts,
 )
 from models.db import session_scope
 from models.ingest import ImportRejected
@@ -278,11 +280,13 @@ def service(request: Request) -> dict[str, Any]:
     day = today(request)
     everyone = Scope(user.staff_id, user.name, user.role, user.team, "all")
     with session_scope(state(request).url) as s:
-        rows = clock_rows(s, everyone, day)
-        esc = open_escalations(s, everyone)
+        counts = service_counts(s, day, current_calendar().add_working_days(day, 5))
+        esc = escalation_counts(s, everyone)
         journeys = open_journey_counts(s, everyone)
         log_access(s, actor=_actor(user), action="api_service", now=now_utc())
-    counts = counts_from(rows, esc, current_calendar().add_working_days(day, 5))
+    for team, n in esc.items():
+        counts.setdefault(team, counts_from([], [], day)["*"]).escalations_awaiting += n
+        counts["*"].escalations_awaiting += n
     out = {t: c.as_json() for t, c in counts.items()}
     for team, n in journeys.items():
         out.setdefault(team, counts_from([], [], day)["*"].as_json())["open_journeys"] = n

@@ -21,7 +21,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from config.clock import now_utc, today_london
 from config.settings import Settings
-from frontdoor.web.auth import csrf_ok, new_csrf_token, provider_for
+from frontdoor.web.auth import SignInThrottle, csrf_ok, new_csrf_token, provider_for
 from models.dashboard import Scope, log_access, scope_for
 from models.db import init_db, session_scope
 from models.tables import Staff
@@ -81,13 +81,20 @@ def current_user(request: Request) -> Scope:
         return scope_for(staff)
 
 
-def render(request: Request, template: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
+def render(
+    request: Request,
+    template: str,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **ctx: Any,
+) -> HTMLResponse:
     user = ctx.pop("user", None)
     return TEMPLATES.TemplateResponse(
         request,
         template,
         {"user": user, "csrf": csrf_token(request), "today": today(request), **ctx},
         status_code=status_code,
+        headers=headers,
     )
 
 
@@ -102,9 +109,13 @@ def audit(request: Request, user: Scope | None, action: str, **kw: Any) -> None:
         )
 
 
-def create_app(settings: Settings, *, as_of: date | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, *, as_of: date | None = None, throttle: SignInThrottle | None = None
+) -> FastAPI:
     """The dashboard for ``settings`` (database, pathway, session secret). ``as_of`` fixes the
-    date the views are computed for (tests and the bench); by default, today in London."""
+    date the views are computed for (tests and the bench); by default, today in London.
+    ``throttle``: the sign-in rate limit (by default 5 failures per username or 20 per client
+    address within 15 minutes lock that out for 15 minutes; in memory, per process)."""
     from frontdoor.web import api, pages
 
     provider = provider_for(settings)
@@ -119,6 +130,7 @@ def create_app(settings: Settings, *, as_of: date | None = None) -> FastAPI:
     app.state.url = settings.database_url
     app.state.provider = provider
     app.state.as_of = as_of
+    app.state.throttle = throttle = throttle or SignInThrottle()
     init_db(settings.database_url)
     app.add_middleware(
         SessionMiddleware,
@@ -169,6 +181,21 @@ def create_app(settings: Settings, *, as_of: date | None = None) -> FastAPI:
         next: str = Form("/"),
     ) -> Response:
         check_csrf(request, csrf_token)
+        address = request.client.host if request.client else None
+        now = now_utc()
+        until = throttle.refused_until(username, address, now)
+        if until is not None:
+            audit(request, None, "sign_in_throttled", detail=f"username={username[:100]}")
+            minutes = max(1, -(-int((until - now).total_seconds()) // 60))
+            return render(
+                request,
+                "sign_in.html",
+                status_code=429,
+                next=_safe_next(next),
+                error=f"Too many failed attempts to sign in. Try again in {minutes} minute"
+                + ("s" if minutes != 1 else ""),
+                headers={"Retry-After": str(int((until - now).total_seconds()) + 1)},
+            )
         with session_scope(app.state.url) as s:
             staff_id = provider.authenticate(s, username, password)
             log_access(
@@ -179,6 +206,7 @@ def create_app(settings: Settings, *, as_of: date | None = None) -> FastAPI:
                 detail=f"username={username[:100]}",
             )
         if staff_id is None:
+            throttle.failed(username, address, now)
             return render(
                 request,
                 "sign_in.html",
@@ -186,6 +214,7 @@ def create_app(settings: Settings, *, as_of: date | None = None) -> FastAPI:
                 next=_safe_next(next),
                 error="Enter a correct staff ID and password",
             )
+        throttle.succeeded(username)
         request.session.clear()  # a fresh session on sign-in (no fixation)
         request.session["staff_id"] = staff_id
         request.session["csrf"] = new_csrf_token()

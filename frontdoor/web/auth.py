@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from dataclasses import dataclass
-from datetime import datetime
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from argon2 import PasswordHasher
@@ -91,6 +93,71 @@ def provider_for(settings: Settings) -> IdentityProvider:
             "unset it to use the built-in sign-in"
         )
     return LocalPasswordProvider()
+
+
+@dataclass
+class SignInThrottle:
+    """Refuses sign-in attempts for a while after too many failures.
+
+    After ``max_per_user`` failed attempts for one username, or ``max_per_address`` from one
+    client address, within ``window``, further attempts with that username (or from that
+    address) are refused without checking the password until ``lockout`` has passed since the
+    last failure. A successful sign-in clears the username's failures (not the address's, so
+    signing in to one's own account does not reset a guessing run against others).
+
+    In memory, per process: right for the embedded single-process default (``frontdoor
+    serve``); it forgets on restart and is not shared between workers, so a deployment with
+    several workers needs a shared store (or the identity provider's own lockout). Callers
+    pass ``now`` (only config/clock.py reads the wall clock).
+    """
+
+    max_per_user: int = 5
+    max_per_address: int = 20
+    window: timedelta = timedelta(minutes=15)
+    lockout: timedelta = timedelta(minutes=15)
+    _failures: dict[str, deque[datetime]] = field(default_factory=dict, repr=False)
+    _locked_until: dict[str, datetime] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def _keys(self, username: str, address: str | None) -> list[tuple[str, int]]:
+        keys = [("user:" + username.strip().casefold()[:100], self.max_per_user)]
+        if address:
+            keys.append(("addr:" + address, self.max_per_address))
+        return keys
+
+    def refused_until(self, username: str, address: str | None, now: datetime) -> datetime | None:
+        """Until when attempts for this username or from this address are refused; None when
+        an attempt may be made now."""
+        with self._lock:
+            ends = [
+                end
+                for key, _ in self._keys(username, address)
+                if (end := self._locked_until.get(key)) is not None and end > now
+            ]
+        return max(ends) if ends else None
+
+    def failed(self, username: str, address: str | None, now: datetime) -> None:
+        """Count a failed attempt; the one that reaches the limit starts the lockout."""
+        with self._lock:
+            for key, limit in self._keys(username, address):
+                q = self._failures.setdefault(key, deque())
+                q.append(now)
+                while q and q[0] <= now - self.window:
+                    q.popleft()
+                if len(q) >= limit:
+                    self._locked_until[key] = now + self.lockout
+                    q.clear()
+            # forget what can no longer matter, so the maps do not grow without bound
+            for key in [
+                k for k, q in self._failures.items() if not q or q[-1] <= now - self.window
+            ]:
+                del self._failures[key]
+            for key in [k for k, end in self._locked_until.items() if end <= now]:
+                del self._locked_until[key]
+
+    def succeeded(self, username: str) -> None:
+        with self._lock:
+            self._failures.pop(self._keys(username, None)[0][0], None)
 
 
 def new_csrf_token() -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.exceptions import HTTPException
@@ -18,12 +19,16 @@ from models.dashboard import (
     Scope,
     access_log,
     acknowledge,
+    clock_page,
     clock_rows,
     counts_from,
+    escalation_counts,
+    escalations_awaiting,
     forecast,
     journey_events,
     journey_in_scope,
     journey_messages,
+    live_counts,
     log_access,
     open_escalations,
     open_journey_counts,
@@ -63,6 +68,28 @@ def home(request: Request) -> Response:
     return RedirectResponse("/team", status_code=303)
 
 
+TEAM_FILTERS = ("team", "worker", "stage", "gate", "sort")
+
+
+def team_link(filters: dict[str, str], **changes: object) -> str:
+    """A query string for the team view with ``filters`` (changed by ``changes``), every value
+    URL-encoded (a filter value may hold ``&``, ``#`` or spaces); empty values are left out."""
+    params = {k: str(v) for k, v in {**filters, **changes}.items() if v not in ("", None)}
+    return "?" + urlencode(params)
+
+
+def page_items(page: int, pages: int) -> list[int | None]:
+    """The page numbers a GOV.UK pagination shows: first, last, and the current one with its
+    neighbours; ``None`` where pages are left out (an ellipsis)."""
+    keep = sorted({1, pages, page - 1, page, page + 1} & set(range(1, pages + 1)))
+    out: list[int | None] = []
+    for n in keep:
+        if out and n - (out[-1] or 0) > 1:
+            out.append(None)
+        out.append(n)
+    return out
+
+
 @router.get("/team")
 def team_view(
     request: Request,
@@ -73,16 +100,35 @@ def team_view(
     sort: str = "due",
     page: int = 1,
 ) -> HTMLResponse:
+    """Paged in SQL (ORDER BY due date, LIMIT/OFFSET) with the counts aggregated in SQL, so the
+    page costs about the same for one team or for all teams of a large authority."""
     user = current_user(request)
     _cases(user)
     day = today(request)
     cal = current_calendar()
     horizon = cal.add_working_days(day, 5)
     chosen_team = team or (user.team if user.kind != "all" else "")
+    sort = "-due" if sort == "-due" else "due"
     url = state(request).url
     with session_scope(url) as s:
-        all_rows = clock_rows(s, user, day, team=chosen_team or None)
-        escalations = open_escalations(s, user)
+        counts = live_counts(s, user, day, horizon, team=chosen_team or None)["*"]
+        found = clock_page(
+            s,
+            user,
+            day,
+            page=page,
+            page_size=PAGE_SIZE,
+            descending=sort == "-due",
+            worker=worker or None,
+            stage=stage or None,
+            gate=gate or None,
+            team=chosen_team or None,
+            # the counts' scan gave the number of live clocks unless a filter narrows it
+            total=None if (worker or stage or gate) else counts.live_clocks,
+        )
+        escalations, counts.escalations_awaiting = escalations_awaiting(
+            s, user, team=chosen_team or None, limit=50
+        )
         names = staff_names(s)
         staff = staff_in_scope(s, user)
         teams = sorted(open_journey_counts(s, user))
@@ -92,37 +138,28 @@ def team_view(
             action="view_team",
             now=now_utc(),
             detail=f"team={chosen_team or '*'} worker={worker or '*'} stage={stage or '*'} "
-            f"gate={gate or '*'}",
+            f"gate={gate or '*'} page={found.page}",
         )
-    escalations = [e for e in escalations if not chosen_team or e.team == chosen_team]
-    counts = counts_from(all_rows, escalations, horizon).get("*")
-    rows = [
-        r
-        for r in all_rows
-        if (not worker or r.worker == worker)
-        and (not stage or r.stage == stage)
-        and (not gate or r.gate == gate)
-    ]
-    rows.sort(key=lambda r: (r.due_on, r.journey, r.gate), reverse=sort == "-due")
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
-    page = min(max(page, 1), pages)
     pathway = current_pathway()
+    filters = {"team": chosen_team, "worker": worker, "stage": stage, "gate": gate, "sort": sort}
     return render(
         request,
         "team.html",
         user=user,
-        rows=rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
-        total=len(rows),
-        page=page,
-        pages=pages,
+        rows=found.rows,
+        total=found.total,
+        page=found.page,
+        pages=found.pages,
+        page_items=page_items(found.page, found.pages),
+        link=lambda **changes: team_link(filters, **changes),
         counts=counts,
-        escalations=escalations[:50],
+        escalations=escalations,
         names=names,
         workers=[m for m in staff if m.role == "social_worker"],
         stages=[st.id for st in pathway.stages],
         gates=[g.id for g in pathway.gates if not g.reporting_only],
         teams=teams,
-        filters={"worker": worker, "stage": stage, "gate": gate, "team": chosen_team, "sort": sort},
+        filters=filters,
     )
 
 
@@ -303,12 +340,12 @@ def service_page(request: Request) -> HTMLResponse:
     everyone = Scope(user.staff_id, user.name, user.role, user.team, "all")
     with session_scope(state(request).url) as s:
         counts = service_counts(s, day, horizon)
-        escalations = open_escalations(s, everyone)
+        escalations = escalation_counts(s, everyone)
         journeys = open_journey_counts(s, everyone)
         log_access(s, actor=f"staff:{user.staff_id}", action="view_service", now=now_utc())
-    for e in escalations:
-        counts.setdefault(e.team, counts_from([], [], horizon)["*"]).escalations_awaiting += 1
-        counts["*"].escalations_awaiting += 1
+    for team, n in escalations.items():
+        counts.setdefault(team, counts_from([], [], horizon)["*"]).escalations_awaiting += n
+        counts["*"].escalations_awaiting += n
     for team, n in journeys.items():
         counts.setdefault(team, counts_from([], [], horizon)["*"]).open_journeys = n
     counts["*"].open_journeys = sum(journeys.values())
