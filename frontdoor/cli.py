@@ -194,9 +194,20 @@ def _run_journeys(refs: Sequence[str], as_of: str | None) -> tuple[int, float]:
     from flows.child_journey import run_child_journey
 
     start = time.perf_counter()
+    workers = max(1, get_settings().flow_workers)
     with prefect_env.runtime():
-        for ref in refs:
-            run_child_journey(ref, as_of=as_of)
+        if len(refs) <= 1 or workers == 1:
+            for ref in refs:
+                run_child_journey(ref, as_of=as_of)
+        else:
+            # A flow run mostly waits on Prefect's API; a few at once use both cores
+            # (measured in the demo: 0.78 s a run with 3 threads against 1.56 s with one).
+            from concurrent.futures import ThreadPoolExecutor
+
+            # the first run alone: it starts Prefect's embedded API, which must start once
+            run_child_journey(refs[0], as_of=as_of)
+            with ThreadPoolExecutor(workers, thread_name_prefix="journey") as pool:
+                list(pool.map(lambda ref: run_child_journey(ref, as_of=as_of), refs[1:]))
     return len(refs), time.perf_counter() - start
 
 
