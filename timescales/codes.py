@@ -38,30 +38,30 @@ CATEGORY_OF_ABUSE = frozenset(["NEG", "PHY", "SAB", "EMO", "MUL"])
 DISABILITY = frozenset(
     ["NONE", "MOB", "HAND", "PC", "INC", "COMM", "LD", "HEAR", "VIS", "BEH", "CON", "AUT", "DDA"]
 )
-ETHNICITY = frozenset(
-    [
-        "WBRI",
-        "WIRI",
-        "WIRT",
-        "WOTH",
-        "WROM",
-        "MWBC",
-        "MWBA",
-        "MWAS",
-        "MOTH",
-        "AIND",
-        "APKN",
-        "ABAN",
-        "AOTH",
-        "BCRB",
-        "BAFR",
-        "BOTH",
-        "CHNE",
-        "OOTH",
-        "REFU",
-        "NOBT",
-    ]
+ETHNICITY_ORDER: tuple[str, ...] = (
+    "WBRI",
+    "WIRI",
+    "WIRT",
+    "WOTH",
+    "WROM",
+    "MWBC",
+    "MWBA",
+    "MWAS",
+    "MOTH",
+    "AIND",
+    "APKN",
+    "ABAN",
+    "AOTH",
+    "BCRB",
+    "BAFR",
+    "BOTH",
+    "CHNE",
+    "OOTH",
+    "REFU",
+    "NOBT",
 )
+"""DfE ethnicity codes in the order of the Ofsted Annex A template's labels."""
+ETHNICITY = frozenset(ETHNICITY_ORDER)
 SEX = frozenset(["M", "F", "U"])
 UPN_UNKNOWN = frozenset(f"UN{i}" for i in range(1, 8))
 

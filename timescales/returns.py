@@ -32,6 +32,7 @@ from datetime import date
 from typing import Any
 
 from timescales.calendar import WorkingCalendar
+from timescales.codes import ETHNICITY_ORDER
 from timescales.records import EVENT_TYPES
 
 _RANK = {t: i for i, t in enumerate(EVENT_TYPES)}
@@ -391,31 +392,7 @@ def build_census(
 # --- Ofsted Annex A -------------------------------------------------------------------------
 ETHNICITY_LABEL = {
     code: f"{letter}) {code}"
-    for letter, code in zip(
-        "abcdefghijklmnopqrs",
-        [
-            "WBRI",
-            "WIRI",
-            "WIRT",
-            "WOTH",
-            "WROM",
-            "MWBC",
-            "MWBA",
-            "MWAS",
-            "MOTH",
-            "AIND",
-            "APKN",
-            "ABAN",
-            "AOTH",
-            "BCRB",
-            "BAFR",
-            "BOTH",
-            "CHNE",
-            "OOTH",
-            "REFU",
-        ],
-        strict=True,
-    )
+    for letter, code in zip("abcdefghijklmnopqrs", ETHNICITY_ORDER[:-1], strict=True)
 }
 ETHNICITY_LABEL["NOBT"] = "s) NOBT"  # as the Ofsted template has it (two "s)" labels)
 GENDER_LABEL = {"F": "b) Female", "M": "a) Male", "U": "c) Not stated/recorded"}
