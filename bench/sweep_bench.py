@@ -760,6 +760,7 @@ def _reset_sweep(engine: sa.Engine, now: datetime) -> None:
     t, o = Timer.__table__, Outbox.__table__  # type: ignore[attr-defined]
     with engine.begin() as conn:
         conn.execute(sa.delete(o).where(o.c.created_at == now))
+        conn.execute(sa.delete(t).where(t.c.created_at == now, t.c.repeat > 0))
         conn.execute(
             sa.update(t).where(t.c.claimed_at == now).values(claimed_at=None, outcome=None)
         )

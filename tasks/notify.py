@@ -177,6 +177,18 @@ def _schedule_repeat(session: Session, t: Timer, clock: Clock, ctx: _SweepContex
     )
     if rung is None or rung.repeat_every is None:
         return
+    exists = session.exec(
+        select(Timer.id).where(
+            Timer.journey_id == t.journey_id,
+            Timer.gate == t.gate,
+            Timer.cycle == t.cycle,
+            Timer.kind == t.kind,
+            Timer.level == t.level,
+            Timer.repeat == t.repeat + 1,
+        )
+    ).first()
+    if exists is not None:
+        return
     # from today, not from the rung's own date: after downtime a rung repeats once, not in a burst
     due_on = ctx.cal.add_working_days(max(t.due_on, ctx.today), rung.repeat_every)
     session.add(
