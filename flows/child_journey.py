@@ -15,6 +15,7 @@ from uuid import UUID
 from prefect import State, flow, get_run_logger, tags
 from prefect.artifacts import create_markdown_artifact
 from prefect.client.orchestration import get_client
+from prefect.context import TagsContext
 from prefect.runtime import flow_run
 from prefect.states import Completed
 
@@ -79,7 +80,10 @@ def _retag(wanted_tags: list[str]) -> None:
 def child_journey(journey_ref: str, as_of: str | None = None) -> State:
     """Re-evaluate journey ``journey_ref`` as of ``as_of`` (ISO date/datetime; default now)."""
     now = parse_as_of(as_of)
-    snap, queued = bring_up_to_date_task(journey_ref, now)
+    # The run's team:/stage:/gate: tags are for filtering runs; a task that inherited them would
+    # ask the API for tag concurrency slots on every run (measured: 0.8 s of a 1.1 s run).
+    with TagsContext(current_tags=set()):
+        snap, queued = bring_up_to_date_task(journey_ref, now)
     create_markdown_artifact(
         key=f"journey-{journey_ref.lower()}",
         markdown=timeline_markdown(snap),
