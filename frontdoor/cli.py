@@ -200,8 +200,8 @@ def _run_journeys(refs: Sequence[str], as_of: str | None) -> tuple[int, float]:
             for ref in refs:
                 run_child_journey(ref, as_of=as_of)
         else:
-            # A flow run mostly waits on Prefect's API; a few at once use both cores
-            # (measured in the demo: 0.78 s a run with 3 threads against 1.56 s with one).
+            # With a Prefect server on PostgreSQL several runs at once can help; embedded on
+            # SQLite one at a time is fastest (see Settings.flow_workers).
             from concurrent.futures import ThreadPoolExecutor
 
             # the first run alone: it starts Prefect's embedded API, which must start once
