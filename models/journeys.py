@@ -227,17 +227,5 @@ def _sync_timers(
             session.add(row)
 
 
-def journey_ids_by_ref(session: Session, refs: Iterable[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    refs = list(refs)
-    for i in range(0, len(refs), _CHUNK):
-        for jid, ref in session.exec(
-            select(Journey.id, Journey.ref).where(col(Journey.ref).in_(refs[i : i + _CHUNK]))
-        ).all():
-            assert jid is not None
-            out[ref] = jid
-    return out
-
-
 def all_journey_ids(session: Session) -> list[int]:
     return [i for i in session.exec(select(Journey.id)).all() if i is not None]

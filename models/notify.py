@@ -203,25 +203,6 @@ def acknowledged_rungs(
     return out
 
 
-def previous_messages(session: Session, journey_id: int, gate: str, cycle: object) -> list[Outbox]:
-    return list(
-        session.exec(
-            select(Outbox)
-            .where(Outbox.journey_id == journey_id, Outbox.gate == gate, Outbox.cycle == cycle)
-            .order_by(col(Outbox.created_at), col(Outbox.id))
-        ).all()
-    )
-
-
-def open_clock(session: Session, journey_id: int, gate: str) -> Clock | None:
-    clock = session.exec(
-        select(Clock).where(Clock.journey_id == journey_id, Clock.gate == gate)
-    ).first()
-    if clock is None or clock.stopped_on is not None or clock.cancelled_on is not None:
-        return None
-    return clock
-
-
 def journeys_by_id(session: Session, ids: Sequence[int]) -> dict[int, Journey]:
     out: dict[int, Journey] = {}
     ids = sorted(set(ids))

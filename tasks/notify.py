@@ -14,7 +14,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from sqlmodel import Session, select
 
-from config.clock import LONDON, today_london
+from config.clock import today_london
 from config.settings import get_settings
 from models.context import current_calendar, current_versions, database_url
 from models.db import session_scope
@@ -30,10 +30,10 @@ from models.notify import (
     supersede,
 )
 from models.tables import Clock, Journey, Outbox, Timer
-from notifications.render import NotificationContext, ToldBefore, render
+from notifications.render import NotificationContext, render
+from tasks.messages import late_and_left, told_before
 from tasks.practice import queue_action_message
 from timescales.calendar import WorkingCalendar
-from timescales.evaluate import working_days_late
 from timescales.pathway import Pathway
 from timescales.versions import PathwayVersions
 
@@ -218,20 +218,9 @@ def _message(
 ) -> Outbox:
     gate = ctx.pathway_for(clock.pathway_version).gate(t.gate)
     recipient = roster.resolve(t.recipient_role, journey.team, journey.worker)
-    told = tuple(
-        ToldBefore(
-            recipient_name=_name(roster, m.recipient_staff_id),
-            recipient_role=m.recipient_role,
-            kind=m.kind,
-            level=m.level,
-            sent_on=(m.sent_at or m.created_at).astimezone(LONDON).date(),
-        )
-        for m in before
-        if m.recipient_staff_id is not None
-    )
+    told = told_before(roster, before)
     today, cal = ctx.today, ctx.cal
-    late = working_days_late(cal, clock.due_on, today)
-    left = max(0, cal.working_days_between(today, clock.due_on)) if today <= clock.due_on else 0
+    late, left = late_and_left(cal, clock.due_on, today)
     rendered = render(
         t.template,
         NotificationContext(
@@ -272,11 +261,6 @@ def _message(
         last_error=None if recipient else f"no staff member holds {t.recipient_role}",
         created_at=ctx.now,
     )
-
-
-def _name(roster: Roster, staff_id: str | None) -> str:
-    member = roster.by_id.get(staff_id) if staff_id else None
-    return member.name if member else "unknown"
 
 
 enqueue_due_task = task(

@@ -11,14 +11,14 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from config.clock import LONDON, today_london
+from config.clock import today_london
 from config.settings import get_settings
 from models.context import current_calendar
 from models.notify import Roster, idempotency_key
 from models.practice import PracticeAction
 from models.tables import Outbox, Timer
-from notifications.render import NotificationContext, ToldBefore, render
-from timescales.evaluate import working_days_late
+from notifications.render import NotificationContext, render
+from tasks.messages import late_and_left, told_before
 from timescales.guards import StaffFact
 from timescales.practice_rules import ACTION_BASIS, ACTION_TITLES, escalation_recipient
 
@@ -40,19 +40,8 @@ def queue_action_message(session: Session, t: Timer, roster: Roster, now: dateti
         .where(Outbox.action_id == action.id, Outbox.cycle == t.cycle)
         .order_by(col(Outbox.created_at), col(Outbox.id))
     ).all()
-    told = tuple(
-        ToldBefore(
-            recipient_name=_name(roster, m.recipient_staff_id),
-            recipient_role=m.recipient_role,
-            kind=m.kind,
-            level=m.level,
-            sent_on=(m.sent_at or m.created_at).astimezone(LONDON).date(),
-        )
-        for m in before
-        if m.recipient_staff_id is not None
-    )
-    late = working_days_late(cal, action.due_on, today)
-    left = max(0, cal.working_days_between(today, action.due_on)) if today <= action.due_on else 0
+    told = told_before(roster, before)
+    late, left = late_and_left(cal, action.due_on, today)
     ctx = NotificationContext(
         journey_ref=action.ref,  # the subject's pseudonymous reference: here, the action's
         gate_id=action.kind,
@@ -102,8 +91,3 @@ def queue_action_message(session: Session, t: Timer, roster: Roster, now: dateti
     )
     session.flush()
     return "queued" if member else "no_recipient"
-
-
-def _name(roster: Roster, staff_id: str | None) -> str:
-    member = roster.by_id.get(staff_id) if staff_id else None
-    return member.name if member else "unknown"
