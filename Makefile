@@ -33,6 +33,10 @@ lint: setup
 bench: setup  ## sweep and gates evaluation at 10k and 100k open journeys, against bare SQL
 	$(BIN)/python -m bench.sweep_bench
 
+.PHONY: bench-dashboard
+bench-dashboard: setup  ## dashboard pages with 10,000 open journeys against bare SQL (issue 4)
+	$(BIN)/python -m bench.dashboard_bench
+
 .PHONY: bench-whatif
 bench-whatif: setup  ## what-if over ~500k events against the plain replay (issue 5)
 	$(BIN)/python -m bench.whatif_bench

@@ -6,8 +6,9 @@
 Builds a SQLite file of open journeys (contact -> referral, a third on to a strategy discussion
 and s47, so assessment, ICPC and delay clocks run), through the real import, then times whole
 HTTP requests (routing, session, scope, gate evaluation, access log, Jinja2) for the team view
-of one team, a journey page, the service view of all teams and the team view of all teams (first,
-middle and last page, sorted both ways, filtered), by median of several runs. The outbox holds
+of one team (as its manager and as one of its social workers), a journey page, the service view
+of all teams and the team view of all teams (first, middle and last page, sorted both ways,
+filtered), by median of several runs. See bench/DASHBOARD.md. The outbox holds
 the escalations the sweep would queue for the overdue clocks. The baseline is the bare SQL that
 fetches the same clock rows (all of them: the pages fetch one page of 100).
 """
@@ -129,7 +130,6 @@ def _times_ms(fn: Any, runs: int) -> tuple[float, float]:
 
 
 def _load(url: str, today: date, now: Any, cal: Any, args: Any) -> None:
-    from frontdoor.web.auth import set_password
     from models.context import current_pathway
     from models.db import session_scope
     from models.ingest import import_records
@@ -147,8 +147,6 @@ def _load(url: str, today: date, now: Any, cal: Any, args: Any) -> None:
             actor="bench",
             source="bench",
         )
-        for sid in ("tm-0", "sm-1"):
-            set_password(s, sid, "bench-password", now)
     print(f"loaded {len(recs)} records in {time.perf_counter() - t:.1f}s into {url}")
     t = time.perf_counter()
     while enqueue_due(now).claimed:  # the escalations of the overdue clocks, as the sweep does
@@ -174,8 +172,9 @@ def main() -> None:
     from config.clock import parse_as_of
     from config.settings import Settings, reset_settings
     from frontdoor.web import create_app
+    from frontdoor.web.auth import set_password
     from models.context import current_calendar
-    from models.db import get_engine, init_db
+    from models.db import get_engine, init_db, session_scope
 
     reset_settings()
     today = date(2026, 3, 4)
@@ -186,6 +185,9 @@ def main() -> None:
         print(f"reusing {url}")
     else:
         _load(url, today, now, cal, args)
+    with session_scope(url) as s:  # (again on a reused file: sign-ins added since it was built)
+        for sid in ("tm-0", "sm-1", "sw-0-1"):
+            set_password(s, sid, "bench-password", now)
     with get_engine(url).connect() as conn:
         open_j = conn.execute(sa.text("SELECT count(*) FROM journey WHERE ended_on IS NULL")).one()[
             0
@@ -213,7 +215,7 @@ def main() -> None:
         assert r.status_code == 303
         return c
 
-    tm, sm = client("tm-0"), client("sm-1")
+    tm, sm, sw = client("tm-0"), client("sm-1"), client("sw-0-1")
     with get_engine(url).connect() as conn:
         ref = conn.execute(
             sa.text("SELECT ref FROM journey WHERE team='team0' ORDER BY id LIMIT 1")
@@ -246,6 +248,7 @@ def main() -> None:
             lambda: get(tm, "/team?worker=sw-0-1&gate=icpc"),
             lambda: sql("team0"),
         ),
+        ("worker's view (sw-0-1)", lambda: get(sw, "/team"), lambda: sql("team0")),
         ("journey page", lambda: get(tm, f"/journeys/{ref}"), lambda: sql("team0")),
         ("forecast (team0)", lambda: get(tm, "/forecast"), lambda: sql("team0")),
         ("service view (all)", lambda: get(sm, "/service"), lambda: sql(None)),
