@@ -54,12 +54,13 @@ def _guard(fn: Callable[[], T]) -> T:
     """Run ``fn``, turning expected failures into one-line errors."""
     import sqlalchemy.exc
 
+    from models.migrate import SchemaError
     from timescales.calendar import OutsideCalendarHorizon
     from timescales.pathway import PathwayError
 
     try:
         return fn()
-    except (UserError, PathwayError, OutsideCalendarHorizon) as exc:
+    except (UserError, PathwayError, OutsideCalendarHorizon, SchemaError) as exc:
         _fail(str(exc))
     except sqlalchemy.exc.OperationalError as exc:
         _fail(f"cannot use the database {_safe_url()}: {exc.orig}")
@@ -103,9 +104,11 @@ def _db() -> str:
 
 @app.command("init-db")
 def init_db_cmd() -> None:
-    """Create the database tables (safe to run again)."""
+    """Create the database tables, or bring them to the newest schema (safe to run again)."""
+    from models.migrate import head
+
     _guard(_db)
-    typer.echo(f"database ready: {_safe_url()}")
+    typer.echo(f"database ready: {_safe_url()} (schema revision {head()})")
 
 
 @app.command("import")

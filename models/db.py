@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 from models import (
     dashboard,  # noqa: F401  (the dashboard's tables)
@@ -45,8 +45,12 @@ def get_engine(url: str) -> sa.Engine:
 
 
 def init_db(url: str) -> sa.Engine:
+    """The engine for ``url``, its tables brought to the newest schema revision first
+    (:func:`models.migrate.upgrade`: created when the database is empty, migrated otherwise)."""
+    from models.migrate import upgrade
+
     engine = get_engine(url)
-    SQLModel.metadata.create_all(engine)
+    upgrade(engine)
     return engine
 
 
