@@ -2,6 +2,8 @@
 
     .venv/bin/python -m bench.dashboard_bench [--journeys 10000] [--teams 10] [--runs 15]
         [--db FILE]   (keep the loaded database in FILE; an existing FILE is reused as it is)
+        [--history N] (N times the escalation messages again, for earlier cycles: the history
+                       a year of use leaves in the outbox; no page shows them)
 
 Builds a SQLite file of open journeys (contact -> referral, a third on to a strategy discussion
 and s47, so assessment, ICPC and delay clocks run), through the real import, then times whole
@@ -154,12 +156,56 @@ def _load(url: str, today: date, now: Any, cal: Any, args: Any) -> None:
     print(f"queued escalations in {time.perf_counter() - t:.1f}s")
 
 
+def _add_history(url: str, times: int) -> None:
+    """Give the outbox ``times`` as many escalation messages again as history: copies of each
+    escalation for earlier cycles of the same clocks (1 to ``times`` weeks back), sent, bodies
+    empty. No live clock matches them, so no page shows them; they are what a year of use
+    leaves behind. Idempotent: copies already there are not made again."""
+    import sqlalchemy as sa
+
+    from models.db import get_engine
+
+    with get_engine(url).begin() as conn:
+        have = conn.execute(
+            sa.text("SELECT count(*) FROM outbox WHERE idempotency_key LIKE 'history-%'")
+        ).scalar_one()
+        live = conn.execute(
+            sa.text(
+                "SELECT count(*) FROM outbox WHERE kind = 'escalation' "
+                "AND idempotency_key NOT LIKE 'history-%'"
+            )
+        ).scalar_one()
+        first = have // live + 1 if live else 1
+        for k in range(first, times + 1):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO outbox (idempotency_key, journey_id, gate, cycle, kind, level, "
+                    "recipient_role, recipient_staff_id, subject, body_text, body_html, status, "
+                    "attempts, created_at, sent_at) "
+                    "SELECT 'history-' || :k || '-' || id, journey_id, gate, "
+                    "date(cycle, :back), kind, level, recipient_role, recipient_staff_id, "
+                    "subject, '', '', 'sent', 1, datetime(created_at, :back), "
+                    "datetime(created_at, :back) FROM outbox WHERE kind = 'escalation' "
+                    "AND idempotency_key NOT LIKE 'history-%'"
+                ),
+                {"k": k, "back": f"-{7 * k} days"},
+            )
+        if first <= times:
+            print(f"added history: escalation messages x{times} for earlier cycles")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--journeys", type=int, default=10_000)
     ap.add_argument("--teams", type=int, default=10)
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--db", type=Path, default=None)
+    ap.add_argument(
+        "--history",
+        type=int,
+        default=0,
+        help="add N times the escalation messages again as history (earlier cycles)",
+    )
     args = ap.parse_args()
 
     db = args.db or Path(tempfile.mkdtemp(prefix="frontdoor-dash-bench-")) / "bench.db"
@@ -185,6 +231,8 @@ def main() -> None:
         print(f"reusing {url}")
     else:
         _load(url, today, now, cal, args)
+    if args.history:
+        _add_history(url, args.history)
     with session_scope(url) as s:  # (again on a reused file: sign-ins added since it was built)
         for sid in ("tm-0", "sm-1", "sw-0-1"):
             set_password(s, sid, "bench-password", now)

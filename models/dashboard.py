@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.tables import AccessLog, Clock, Event, Journey, Outbox, Staff, _ts
@@ -332,37 +333,69 @@ class OpenEscalation:
         }
 
 
-def _escalation_query(scope: Scope, *columns: Any, team: str | None = None) -> Any:
-    """Escalation messages whose clock is still open and whose rung nobody has acknowledged."""
+class _OrderedJoin(sa.sql.selectable.Join):
+    """An inner join that SQLite must plan in the written order (left table outermost).
+
+    SQLite keeps the order of a ``CROSS JOIN`` (its documented way to fix a join order); other
+    databases get a plain ``JOIN`` and plan it freely."""
+
+    inherit_cache = True
+
+
+@compiles(_OrderedJoin, "sqlite")
+def _sqlite_ordered_join(join: _OrderedJoin, compiler: Any, **kw: Any) -> str:
+    return str(compiler.visit_join(join, **kw)).replace(" JOIN ", " CROSS JOIN ", 1)
+
+
+def _live_clocks(scope: Scope, *, team: str | None = None, journey_id: int | None = None) -> Any:
+    """The live clocks of open journeys in scope, as a CTE ``live_clock`` (``journey_id, gate,
+    started_on, team``): what an escalation must belong to, to await acknowledgement."""
+    live = (
+        sa.select(col(Clock.journey_id), col(Clock.gate), col(Clock.started_on), col(Journey.team))
+        .join(Journey, col(Journey.id) == col(Clock.journey_id))
+        .where(
+            col(Clock.stopped_on).is_(None),
+            col(Clock.cancelled_on).is_(None),
+            col(Journey.ended_on).is_(None),
+        )
+    )
+    live = scoped(live, scope)
+    if team:
+        live = live.where(col(Journey.team) == team)
+    if journey_id is not None:
+        live = live.where(col(Journey.id) == journey_id)
+    return live.cte("live_clock").prefix_with("MATERIALIZED", dialect="sqlite")
+
+
+def _awaiting(live: Any, *columns: Any) -> Any:
+    """Escalation messages of the ``live`` clocks (same cycle) whose rung nobody has
+    acknowledged, selecting ``columns``.
+
+    Driven from the live clocks, each looking up its escalation messages over
+    :data:`OUTBOX_RUNG_INDEX`, so the cost follows the live caseload, not the outbox's history
+    (escalations of clocks long stopped are never read). On SQLite the CTE is materialised and
+    joined first (:class:`_OrderedJoin`); left to itself, SQLite's planner scans every escalation
+    ever queued and looks each one's clock up (measured: bench/DASHBOARD.md)."""
     ack = sa.exists().where(
         col(EscalationAck.journey_id) == col(Outbox.journey_id),
         col(EscalationAck.gate) == col(Outbox.gate),
         col(EscalationAck.cycle) == col(Outbox.cycle),
         col(EscalationAck.level) == col(Outbox.level),
     )
-    q = (
-        sa.select(*columns)
-        .select_from(Outbox)
-        .join(Journey, col(Journey.id) == col(Outbox.journey_id))
-        .join(
-            Clock,
-            sa.and_(
-                col(Clock.journey_id) == col(Outbox.journey_id),
-                col(Clock.gate) == col(Outbox.gate),
-                col(Clock.started_on) == col(Outbox.cycle),
-            ),
-        )
-        .where(
+    joined = _OrderedJoin(
+        live,
+        Outbox.__table__,  # type: ignore[attr-defined]
+        sa.and_(
             col(Outbox.kind) == "escalation",
-            col(Clock.stopped_on).is_(None),
-            col(Clock.cancelled_on).is_(None),
-            col(Journey.ended_on).is_(None),
-            ~ack,
-        )
+            col(Outbox.journey_id) == live.c.journey_id,
+            col(Outbox.gate) == live.c.gate,
+            col(Outbox.cycle) == live.c.started_on,
+        ),
     )
-    if team:
-        q = q.where(col(Journey.team) == team)
-    return scoped(q, scope)
+    return sa.select(*columns).select_from(joined).where(~ack)
+
+
+_RUNG = (col(Outbox.journey_id), col(Outbox.gate), col(Outbox.cycle), col(Outbox.level))
 
 
 def open_escalations(
@@ -375,18 +408,11 @@ def open_escalations(
 ) -> list[OpenEscalation]:
     """Escalations (one per rung, shown by its first message) whose clock is still open and
     that nobody has acknowledged, oldest first; at most ``limit`` of them. The rungs are found,
-    ordered and limited in SQL over :data:`OUTBOX_RUNG_INDEX`, then their first messages read."""
+    ordered and limited in SQL, then their first messages read."""
     first_id = sa.func.min(col(Outbox.id)).label("first_id")
     first_at = sa.func.min(col(Outbox.created_at)).label("first_at")
-    rungs = _escalation_query(
-        scope,
-        first_id,
-        first_at,
-        team=team,
-    ).group_by(col(Outbox.journey_id), col(Outbox.gate), col(Outbox.cycle), col(Outbox.level))
-    if journey_id is not None:
-        rungs = rungs.where(col(Journey.id) == journey_id)
-    rungs = rungs.order_by(first_at, first_id)
+    live = _live_clocks(scope, team=team, journey_id=journey_id)
+    rungs = _awaiting(live, first_id, first_at).group_by(*_RUNG).order_by(first_at, first_id)
     if limit is not None:
         rungs = rungs.limit(limit)
     ids = [int(i) for i, _at in session.execute(rungs)]
@@ -400,9 +426,10 @@ def escalations_awaiting(
     and how many there are in all, from one pass over the rungs (a window count)."""
     first_id = sa.func.min(col(Outbox.id)).label("first_id")
     first_at = sa.func.min(col(Outbox.created_at)).label("first_at")
+    live = _live_clocks(scope, team=team)
     rungs = (
-        _escalation_query(scope, first_id, first_at, sa.func.count().over(), team=team)
-        .group_by(col(Outbox.journey_id), col(Outbox.gate), col(Outbox.cycle), col(Outbox.level))
+        _awaiting(live, first_id, first_at, sa.func.count().over())
+        .group_by(*_RUNG)
         .order_by(first_at, first_id)
         .limit(limit)
     )
@@ -438,22 +465,8 @@ def _first_messages(session: Session, ids: list[int]) -> list[OpenEscalation]:
 def escalation_counts(session: Session, scope: Scope, *, team: str | None = None) -> dict[str, int]:
     """How many escalations (rungs, not messages) await acknowledgement, per team, in SQL:
     ``len(open_escalations(...))`` by team without loading them."""
-    rungs = _escalation_query(
-        scope,
-        col(Journey.team),
-        col(Outbox.journey_id),
-        col(Outbox.gate),
-        col(Outbox.cycle),
-        col(Outbox.level),
-        team=team,
-    ).group_by(
-        col(Journey.team),
-        col(Outbox.journey_id),
-        col(Outbox.gate),
-        col(Outbox.cycle),
-        col(Outbox.level),
-    )
-    sub = rungs.subquery()
+    live = _live_clocks(scope, team=team)
+    sub = _awaiting(live, live.c.team, *_RUNG).group_by(live.c.team, *_RUNG).subquery()
     q = sa.select(sub.c.team, sa.func.count()).group_by(sub.c.team)
     return {t: int(n) for t, n in session.execute(q)}
 

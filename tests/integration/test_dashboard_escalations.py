@@ -26,8 +26,12 @@ class Case:
     acked: int
 
 
-@pytest.fixture(scope="module")
-def case(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Case]:
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def case(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Case]:
+    """The caseload on a SQLite file and on a fresh PostgreSQL database (the query is planned
+    differently on each: see ``models.dashboard._OrderedJoin``)."""
     from config.clock import parse_as_of
     from config.settings import reset_settings
     from frontdoor.seed import generate_caseload
@@ -38,7 +42,11 @@ def case(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Case]:
     from models.tables import Journey, Outbox
     from tasks.notify import enqueue_due
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('esc') / 'frontdoor.db'}"
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('esc') / 'frontdoor.db'}"
+        drop = None
+    else:
+        url, drop = _fresh_postgres()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("FRONTDOOR_DATABASE_URL", url)
         reset_settings()
@@ -87,6 +95,26 @@ def case(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Case]:
         yield Case(url, acked)
         dispose_engines()
         reset_settings()
+    if drop is not None:
+        drop()
+
+
+def _fresh_postgres() -> tuple[str, Any]:
+    import uuid
+
+    from tests.conftest import PG_ADMIN_URL
+
+    name = f"frontdoor_esc_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}", drop
 
 
 def _oracle(url: str, scope: Any, team: str | None = None) -> list[tuple[str, str, date, int]]:
@@ -177,7 +205,7 @@ def test_the_case_has_history_repeats_and_acknowledgements(case: Case) -> None:
         repeats = c.execute(
             sa.text(
                 "SELECT count(*) FROM (SELECT 1 FROM outbox WHERE kind = 'escalation' "
-                "GROUP BY journey_id, gate, cycle, level HAVING count(*) > 1)"
+                "GROUP BY journey_id, gate, cycle, level HAVING count(*) > 1) AS repeated"
             )
         ).scalar_one()
     assert stopped > 0 and repeats > 0 and case.acked > 0
