@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,10 +46,19 @@ class Settings(BaseSettings):
     session_hours: int = 8
     cookie_secure: bool = True  # browsers accept Secure cookies on http://127.0.0.1 too
     digest_time: str = "08:00"  # the team digest, Europe/London (embedded scheduler)
-    # OIDC-ready: the identity provider of a real authority (not implemented yet; see README).
+    # The authority's identity provider (OpenID Connect, authorization code flow with PKCE): set
+    # the issuer and the client id (and secret, for a confidential client) to offer "Sign in
+    # with <oidc_name>". The claim named by oidc_staff_claim is matched to the roster's
+    # oidc_staff_field ("email" or "staff_id"). Password sign-in stays on unless
+    # local_sign_in is false.
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None
+    oidc_name: str = "your organisation's account"
+    oidc_scopes: str = "openid email profile"
+    oidc_staff_claim: str = "email"
+    oidc_staff_field: Literal["email", "staff_id"] = "email"
+    local_sign_in: bool = True
 
     def acting_user(self) -> str:
         if self.actor:

@@ -8,7 +8,7 @@ process.
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -44,13 +44,23 @@ def set_password_cmd(
     typer.echo(f"password set for {staff_id}")
 
 
+def _app(settings: Any) -> Any:
+    from frontdoor.cli import UserError
+    from frontdoor.web import create_app
+    from frontdoor.web.auth import SignInSettingsError
+
+    try:
+        return create_app(settings)
+    except SignInSettingsError as exc:
+        raise UserError(str(exc)) from None
+
+
 def serve(port: int, interval: int | None, host: str = "127.0.0.1") -> None:
     import uvicorn
 
     from frontdoor import prefect_env
     from frontdoor.cli import _db, _fail, _guard, _print_sweep
     from frontdoor.scheduler import start_background
-    from frontdoor.web import create_app
 
     if not prefect_env.embedded():
         _fail(
@@ -60,7 +70,7 @@ def serve(port: int, interval: int | None, host: str = "127.0.0.1") -> None:
     _guard(_db)
     settings = get_settings()
     minutes = interval or settings.sweep_interval_minutes
-    app = _guard(lambda: create_app(settings))
+    app = _guard(lambda: _app(settings))
     scheduler = start_background(minutes, _print_sweep, settings.digest_time)
     typer.echo(
         f"frontdoor: dashboard on http://{host}:{port}/ ; sweeping every {minutes} minute(s), "

@@ -17,11 +17,13 @@ from fastapi.exceptions import HTTPException
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
 from config.clock import now_utc, today_london
 from config.settings import Settings
 from frontdoor.web.auth import SignInThrottle, csrf_ok, new_csrf_token, provider_for
+from frontdoor.web.oidc import OidcSignIn, OidcSignInError
 from models.dashboard import Scope, log_access, scope_for
 from models.db import init_db, session_scope
 from models.tables import Staff
@@ -119,6 +121,7 @@ def create_app(
     from frontdoor.web import api, pages
 
     provider = provider_for(settings)
+    oidc = OidcSignIn(settings) if settings.oidc_issuer else None
     app = FastAPI(
         title="frontdoor",
         summary="Statutory timescales of the children's services front door",
@@ -129,6 +132,7 @@ def create_app(
     app.state.settings = settings
     app.state.url = settings.database_url
     app.state.provider = provider
+    app.state.oidc = oidc
     app.state.as_of = as_of
     app.state.throttle = throttle = throttle or SignInThrottle()
     init_db(settings.database_url)
@@ -168,9 +172,82 @@ def create_app(
             user=None,
         )
 
+    def sign_in_page(
+        request: Request, next: str, error: str | None, status_code: int = 200, **kw: Any
+    ) -> HTMLResponse:
+        return render(
+            request,
+            "sign_in.html",
+            status_code=status_code,
+            next=_safe_next(next),
+            error=error,
+            oidc_name=oidc.name if oidc else None,
+            local=provider is not None,
+            **kw,
+        )
+
     @app.get("/sign-in", include_in_schema=False)
     def sign_in_form(request: Request, next: str = "/") -> HTMLResponse:
-        return render(request, "sign_in.html", next=_safe_next(next), error=None)
+        return sign_in_page(request, next, None)
+
+    @app.get("/sign-in/oidc", include_in_schema=False)
+    async def oidc_start(request: Request, next: str = "/") -> Response:
+        """Off to the identity provider; it sends the browser back to the callback."""
+        if oidc is None:
+            raise HTTPException(404)
+        request.session["oidc_next"] = _safe_next(next)
+        if settings.dashboard_url:  # behind a reverse proxy: the address the provider knows
+            callback = settings.dashboard_url.rstrip("/") + "/sign-in/oidc/callback"
+        else:
+            callback = str(request.url_for("oidc_callback"))
+        try:
+            return await oidc.redirect(request, callback)
+        except OidcSignInError as exc:
+            await run_in_threadpool(audit, request, None, "sign_in_failed", detail=f"oidc: {exc}")
+            return sign_in_page(
+                request,
+                next,
+                f"Signing in with {oidc.name} is not available now ({exc}). Try again later.",
+                status_code=502,
+            )
+
+    @app.get("/sign-in/oidc/callback", include_in_schema=False, name="oidc_callback")
+    async def oidc_callback(request: Request) -> Response:
+        if oidc is None:
+            raise HTTPException(404)
+        target = _safe_next(str(request.session.get("oidc_next", "/")))
+
+        def identify(claims: dict[str, Any]) -> Any:
+            with session_scope(app.state.url) as s:
+                found = oidc.identify(s, claims)
+                log_access(
+                    s,
+                    actor=f"staff:{found.staff_id}" if found.staff_id else "anonymous",
+                    action="sign_in" if found.staff_id else "sign_in_refused",
+                    now=now_utc(),
+                    detail=f"oidc {oidc.claim}={found.claimed[:200]}",
+                )
+            return found
+
+        try:
+            found = await run_in_threadpool(identify, await oidc.finish(request))
+        except OidcSignInError as exc:
+            await run_in_threadpool(audit, request, None, "sign_in_failed", detail=f"oidc: {exc}")
+            return sign_in_page(
+                request, target, f"Signing in with {oidc.name} did not work: {exc}", 401
+            )
+        if found.staff_id is None:
+            return sign_in_page(
+                request,
+                target,
+                f"{found.claimed} is not on frontdoor's staff roster, so it cannot be used to "
+                "sign in. Ask the service's administrators to add you.",
+                403,
+            )
+        request.session.clear()  # a fresh session on sign-in (no fixation)
+        request.session["staff_id"] = found.staff_id
+        request.session["csrf"] = new_csrf_token()
+        return RedirectResponse(target, status_code=303)
 
     @app.post("/sign-in", include_in_schema=False)
     def sign_in(
@@ -180,6 +257,8 @@ def create_app(
         csrf_token: str = Form(""),
         next: str = Form("/"),
     ) -> Response:
+        if provider is None:  # FRONTDOOR_LOCAL_SIGN_IN=false: the identity provider only
+            raise HTTPException(404)
         check_csrf(request, csrf_token)
         address = request.client.host if request.client else None
         now = now_utc()
@@ -187,13 +266,12 @@ def create_app(
         if until is not None:
             audit(request, None, "sign_in_throttled", detail=f"username={username[:100]}")
             minutes = max(1, -(-int((until - now).total_seconds()) // 60))
-            return render(
+            return sign_in_page(
                 request,
-                "sign_in.html",
-                status_code=429,
-                next=_safe_next(next),
-                error=f"Too many failed attempts to sign in. Try again in {minutes} minute"
+                next,
+                f"Too many failed attempts to sign in. Try again in {minutes} minute"
                 + ("s" if minutes != 1 else ""),
+                429,
                 headers={"Retry-After": str(int((until - now).total_seconds()) + 1)},
             )
         with session_scope(app.state.url) as s:
@@ -207,13 +285,7 @@ def create_app(
             )
         if staff_id is None:
             throttle.failed(username, address, now)
-            return render(
-                request,
-                "sign_in.html",
-                status_code=401,
-                next=_safe_next(next),
-                error="Enter a correct staff ID and password",
-            )
+            return sign_in_page(request, next, "Enter a correct staff ID and password", 401)
         throttle.succeeded(username)
         request.session.clear()  # a fresh session on sign-in (no fixation)
         request.session["staff_id"] = staff_id

@@ -1,8 +1,10 @@
 """Sign-in: password hashing, the identity-provider interface and CSRF tokens.
 
-Built in: username (staff id) and password, hashed with argon2id (argon2-cffi). A real authority
-connects its identity provider instead: :class:`IdentityProvider` is the seam, and the
-``FRONTDOOR_OIDC_*`` settings are read, but only the local provider is implemented so far.
+Built in: username (staff id) and password, hashed with argon2id (argon2-cffi), for small
+deployments and tests. A real authority connects its identity provider: OpenID Connect in
+:mod:`frontdoor.web.oidc` (``FRONTDOOR_OIDC_*``), beside or instead of the passwords
+(``FRONTDOOR_LOCAL_SIGN_IN=false``). :class:`IdentityProvider` is the seam for password-style
+providers.
 """
 
 from __future__ import annotations
@@ -82,16 +84,20 @@ class LocalPasswordProvider:
         return cred.staff_id
 
 
-class ProviderNotAvailable(RuntimeError):
-    pass
+class SignInSettingsError(ValueError):
+    """The sign-in settings leave nobody a way in, or are incomplete (say which)."""
 
 
-def provider_for(settings: Settings) -> IdentityProvider:
-    if settings.oidc_issuer:
-        raise ProviderNotAvailable(
-            "FRONTDOOR_OIDC_ISSUER is set, but OpenID Connect sign-in is not implemented yet; "
-            "unset it to use the built-in sign-in"
-        )
+def provider_for(settings: Settings) -> IdentityProvider | None:
+    """The password provider, or None when ``local_sign_in`` is off (then the identity
+    provider must be configured)."""
+    if not settings.local_sign_in:
+        if not settings.oidc_issuer:
+            raise SignInSettingsError(
+                "FRONTDOOR_LOCAL_SIGN_IN is false and FRONTDOOR_OIDC_ISSUER is not set: "
+                "nobody could sign in"
+            )
+        return None
     return LocalPasswordProvider()
 
 
