@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # with three); more may help against a Prefect server on PostgreSQL.
     flow_workers: int = 1
     sweep_interval_minutes: int = 5
+    # Rendered message bodies are removed this many days after the message was queued (what was
+    # sent, to whom and when is kept); 0 keeps them for ever. Each sweep removes what has aged.
+    message_body_days: int = Field(default=90, ge=0)
     actor: str | None = Field(default=None, description="who is acting, for the access log")
     # The web dashboard (frontdoor serve). Without a session secret, one is generated per process
     # (everyone signs in again after a restart).

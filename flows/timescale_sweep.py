@@ -2,7 +2,8 @@
 
 Every few minutes (prefect.yaml cron with a Prefect server; APScheduler when embedded, never
 both): claim due timers into the outbox, refresh the Prefect picture of journeys whose standing
-changed (in bounded batches), and deliver pending messages.
+changed (in bounded batches), deliver pending messages, and remove the bodies of messages past
+their retention period (tasks/retention.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from flows.child_journey import run_child_journey
 from tasks.deliver import deliver_pending_task
 from tasks.journey import stale_journeys_task
 from tasks.notify import enqueue_due_task
+from tasks.retention import remove_message_bodies_task
 
 
 @flow(name="timescale_sweep", persist_result=False, log_prints=False)
@@ -34,17 +36,19 @@ def timescale_sweep(
             run_child_journey(ref, as_of=now.isoformat())
             refreshed.append(ref)
     delivered = deliver_pending_task(now)
+    removed = remove_message_bodies_task(now)
     result: dict[str, object] = {
         "as_of": now.isoformat(),
         **{f"enqueue_{k}": v for k, v in asdict(queued).items() if k != "journeys"},
         "journeys_refreshed": len(refreshed),
         **{f"delivery_{k}": v for k, v in asdict(delivered).items()},
+        "bodies_removed": removed,
     }
     create_markdown_artifact(
         key="timescale-sweep",
         markdown="# Timescale sweep\n\n| measure | value |\n|---|---|\n"
         + "".join(f"| {k} | {v} |\n" for k, v in result.items()),
-        description="Last sweep: timers claimed, messages queued and delivered",
+        description="Last sweep: timers claimed, messages queued and delivered, bodies removed",
     )
     get_run_logger().info("sweep: %s", result)
     return result

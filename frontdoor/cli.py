@@ -303,6 +303,11 @@ def _print_sweep(r: dict[str, Any]) -> None:
         f"{r['enqueue_no_recipient']} with nobody to tell; "
         f"delivered {r['delivery_sent']}, retrying {r['delivery_retrying']}, "
         f"failed {r['delivery_failed']}; {r['journeys_refreshed']} journey(s) refreshed"
+        + (
+            f"; {r['bodies_removed']} old message bod(ies) removed (retention)"
+            if r.get("bodies_removed")
+            else ""
+        )
     )
 
 

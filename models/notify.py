@@ -211,3 +211,28 @@ def journeys_by_id(session: Session, ids: Sequence[int]) -> dict[int, Journey]:
             assert j.id is not None
             out[j.id] = j
     return out
+
+
+def remove_old_bodies(session: Session, cutoff: datetime, now: datetime, limit: int) -> int:
+    """Blank the bodies of at most ``limit`` messages queued before ``cutoff`` and no longer
+    pending (sent, failed, or with nobody to send to), oldest first, marking them
+    ``body_removed_at=now``; how many. Found through the partial index ``ix_outbox_body_held``,
+    so a sweep with nothing to remove reads nothing."""
+    picked = (
+        sa.select(col(Outbox.id))
+        .where(
+            col(Outbox.body_removed_at).is_(None),
+            col(Outbox.status) != "pending",
+            col(Outbox.created_at) < cutoff,
+        )
+        .order_by(col(Outbox.created_at))
+        .limit(limit)
+    )
+    ids = list(session.execute(picked).scalars())
+    if ids:
+        session.execute(
+            sa.update(Outbox)
+            .where(col(Outbox.id).in_(ids))
+            .values(body_text="", body_html="", body_removed_at=now)
+        )
+    return len(ids)

@@ -156,7 +156,21 @@ class Timer(SQLModel, table=True):
 
 
 class Outbox(SQLModel, table=True):
-    """A message to deliver; its idempotency key is unique, so a claim can never send twice."""
+    """A message to deliver; its idempotency key is unique, so a claim can never send twice.
+
+    The rendered body is kept for ``FRONTDOOR_MESSAGE_BODY_DAYS`` after the message was queued,
+    then removed (``body_removed_at``): what was sent, to whom and when stays; the text goes."""
+
+    __table_args__ = (
+        # messages delivered (or given up) whose bodies are still held, by age: what the
+        # retention step reads each sweep
+        sa.Index(
+            "ix_outbox_body_held",
+            "created_at",
+            sqlite_where=sa.text("body_removed_at IS NULL AND status != 'pending'"),
+            postgresql_where=sa.text("body_removed_at IS NULL AND status != 'pending'"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     idempotency_key: str = Field(max_length=200, unique=True)
@@ -179,6 +193,7 @@ class Outbox(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(sa_column=_ts())
     sent_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    body_removed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
 class DeliveryAttempt(SQLModel, table=True):

@@ -101,10 +101,9 @@ def test_the_baseline_downgrades_to_nothing_and_back(empty_sqlite: str) -> None:
 def test_a_database_made_before_migrations_is_adopted_and_keeps_its_rows(
     empty_sqlite: str,
 ) -> None:
-    """create_all without alembic_version is what earlier frontdoor left: stamped with the
-    baseline, upgraded, its data untouched."""
-    engine = get_engine(empty_sqlite)
-    SQLModel.metadata.create_all(engine)
+    """What earlier frontdoor left: the baseline's tables (create_all, before migrations) and no
+    alembic_version. Stamped with the baseline, upgraded to the newest revision, rows kept."""
+    engine = _before_migrations(empty_sqlite)
     with engine.begin() as conn:
         conn.execute(
             sa.insert(Staff.__table__),  # type: ignore[attr-defined]
@@ -125,6 +124,16 @@ def test_a_database_made_before_migrations_is_adopted_and_keeps_its_rows(
         history = [r for r in conn.execute(sa.text("SELECT version_num FROM alembic_version"))]
     assert history == [(head(),)]
     assert BASELINE in {s.revision for s in _walk()}
+    assert _diff(engine) == []
+
+
+def _before_migrations(url: str) -> sa.Engine:
+    """A database as frontdoor made it before migrations: the baseline schema, unversioned."""
+    engine = get_engine(url)
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), BASELINE)
+        conn.execute(sa.text("DROP TABLE alembic_version"))
+    return engine
 
 
 def _walk() -> list[Any]:
@@ -175,12 +184,11 @@ def test_init_db_cli_reports_the_revision(
 
 
 @pytest.mark.postgres
-def test_processes_starting_together_on_postgres_migrate_once(postgres_url: str) -> None:
-    """A serve and workers starting at once: the advisory lock lets one migrate, the rest wait
-    and find the work done (here: four threads on a database the fixture already made)."""
-    engine = get_engine(postgres_url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM alembic_version"))  # as if made before migrations
+@pytest.mark.parametrize("empty_db", ["postgres"], indirect=True)
+def test_processes_starting_together_on_postgres_migrate_once(empty_db: str) -> None:
+    """A serve and workers starting at once on a database made before migrations: the advisory
+    lock lets one adopt and upgrade it, the rest wait and find the work done."""
+    engine = _before_migrations(empty_db)
     errors: list[BaseException] = []
     barrier = threading.Barrier(4)
 
@@ -199,3 +207,31 @@ def test_processes_starting_together_on_postgres_migrate_once(postgres_url: str)
     assert errors == []
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).all() == [(head(),)]
+    assert _diff(engine) == []
+
+
+def test_upgrading_from_the_baseline_keeps_the_rows(empty_db: str) -> None:
+    """A database left at 0001 by an earlier frontdoor, with a message in its outbox: the
+    next start upgrades it to the newest revision and the message is still there."""
+    engine = get_engine(empty_db)
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), BASELINE)
+        conn.execute(
+            sa.text(
+                "INSERT INTO outbox (idempotency_key, gate, cycle, kind, level, recipient_role, "
+                "subject, body_text, body_html, status, attempts, created_at) VALUES ('k1', "
+                "'icpc', :d, 'reminder', 0, 'social_worker', 'Due soon', 'text', '<p>html</p>', "
+                "'sent', 1, :t)"
+            ),
+            {"d": NOW.date(), "t": NOW.replace(tzinfo=None)},
+        )
+        assert current(conn) == BASELINE
+    assert head() != BASELINE  # there is something to upgrade to
+    init_db(empty_db)
+    with engine.connect() as conn:
+        assert current(conn) == head()
+        row = conn.execute(
+            sa.text("SELECT idempotency_key, body_text, body_removed_at FROM outbox")
+        ).one()
+    assert tuple(row) == ("k1", "text", None)
+    assert _diff(engine) == []
