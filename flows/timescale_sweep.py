@@ -18,7 +18,7 @@ from config.settings import get_settings
 from flows.child_journey import run_child_journey
 from tasks.deliver import deliver_pending_task
 from tasks.journey import stale_journeys_task
-from tasks.notify import enqueue_due_task
+from tasks.notify import NotificationErrors, enqueue_due_task
 from tasks.retention import remove_message_bodies_task
 
 
@@ -39,7 +39,11 @@ def timescale_sweep(
     removed = remove_message_bodies_task(now)
     result: dict[str, object] = {
         "as_of": now.isoformat(),
-        **{f"enqueue_{k}": v for k, v in asdict(queued).items() if k != "journeys"},
+        **{
+            f"enqueue_{k}": v
+            for k, v in asdict(queued).items()
+            if k not in ("journeys", "error_details")
+        },
         "journeys_refreshed": len(refreshed),
         **{f"delivery_{k}": v for k, v in asdict(delivered).items()},
         "bodies_removed": removed,
@@ -51,4 +55,11 @@ def timescale_sweep(
         description="Last sweep: timers claimed, messages queued and delivered, bodies removed",
     )
     get_run_logger().info("sweep: %s", result)
+    if queued.error_details:
+        # the run ends Failed (red in the Prefect UI) after everything else was done and sent
+        raise NotificationErrors(
+            f"{len(queued.error_details)} message(s) could not be prepared and will be tried "
+            "again in an hour; the rest of the sweep went ahead:\n"
+            + "\n".join(queued.error_details[:50])
+        )
     return result

@@ -279,9 +279,14 @@ def sweep_cmd(
     ] = True,
 ) -> None:
     """Run the timescale_sweep flow once and print what it sent. Safe to run twice."""
+    from tasks.notify import NotificationErrors
+
     when = _guard(lambda: _as_of(as_of))
     _guard(_db)
-    result = _guard(lambda: run_sweep(when.isoformat(), publish))
+    try:
+        result = _guard(lambda: run_sweep(when.isoformat(), publish))
+    except NotificationErrors as exc:
+        _fail(str(exc))
     _print_sweep(result)
 
 
@@ -306,6 +311,11 @@ def _print_sweep(r: dict[str, Any]) -> None:
         + (
             f"; {r['bodies_removed']} old message bod(ies) removed (retention)"
             if r.get("bodies_removed")
+            else ""
+        )
+        + (
+            f"; {r['enqueue_retried']} message(s) that had failed tried again"
+            if r.get("enqueue_retried")
             else ""
         )
     )

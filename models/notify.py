@@ -236,3 +236,20 @@ def remove_old_bodies(session: Session, cutoff: datetime, now: datetime, limit: 
             .values(body_text="", body_html="", body_removed_at=now)
         )
     return len(ids)
+
+
+def retry_errored_timers(session: Session, claimed_before: datetime) -> int:
+    """Put timers whose message could not be prepared (``outcome='error'``) and that were
+    claimed before ``claimed_before`` back in the queue; how many. The sweep calls this with
+    an hour ago, so a message that keeps failing is tried once an hour and reported each time,
+    and never holds up the others."""
+    result = session.execute(
+        sa.update(Timer)
+        .where(
+            col(Timer.outcome) == "error",
+            col(Timer.claimed_at) < claimed_before,
+            col(Timer.cancelled_at).is_(None),
+        )
+        .values(claimed_at=None, outcome=None)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -6,9 +6,10 @@ outage changes nothing but the time of sending.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -27,6 +28,7 @@ from models.notify import (
     journeys_by_id,
     messages_by_clock,
     open_clocks,
+    retry_errored_timers,
     supersede,
 )
 from models.tables import Clock, Journey, Outbox, Timer
@@ -46,11 +48,20 @@ class EnqueueReport:
     stale: int = 0
     acknowledged: int = 0
     no_recipient: int = 0
+    errors: int = 0
+    retried: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
     journeys: list[str] = field(default_factory=list)
+    error_details: list[str] = field(default_factory=list)
+
+
+class NotificationErrors(RuntimeError):
+    """Some messages could not be prepared; the rest of the sweep went ahead (say which)."""
 
 
 CHUNK = 500  # timers claimed and queued per transaction: the SQLite write lock is held briefly
+RETRY_ERRORS_AFTER = timedelta(hours=1)
+_log = logging.getLogger(__name__)
 
 
 def enqueue_due(
@@ -61,6 +72,11 @@ def enqueue_due(
     Works in chunks of :data:`CHUNK` timers, each claimed and queued in one transaction, so a
     large backlog never holds the database's write lock for long and a crash loses nothing: an
     uncommitted chunk's claims roll back with its outbox rows.
+
+    A message that cannot be prepared (a template or date error: a bug, not bad data) does not
+    stop the others: its timer is marked ``error``, counted in ``errors`` with a line in
+    ``error_details`` (pseudonymous references only), and put back in the queue an hour later
+    (:func:`models.notify.retry_errored_timers`).
     """
     report = EnqueueReport()
     kinds: Counter[str] = Counter()
@@ -73,6 +89,9 @@ def enqueue_due(
         if journey_id is None:
             return report
     ctx = _SweepContext.load(now)
+    if journey_ref is None:
+        with session_scope(url) as session:
+            report.retried = retry_errored_timers(session, now - RETRY_ERRORS_AFTER)
     while report.claimed < limit:
         with session_scope(url) as session:
             batch = min(CHUNK, limit - report.claimed)
@@ -136,29 +155,16 @@ def _queue_chunk(
     acks = acknowledged_rungs(session, jids)
     roster = Roster.load(session)
     for t in send:
-        if t.action_id is not None:  # a practice action's clock (tasks/practice.py)
-            status = queue_action_message(session, t, roster, ctx.now)
-        else:
-            assert t.journey_id is not None
-            journey = journeys[t.journey_id]
-            clock = clocks.get((t.journey_id, t.gate))
-            before = history[(t.journey_id, t.gate, t.cycle)]
-            if clock is None or clock.started_on != t.cycle:
-                status = "stale"  # the clock stopped (or restarted) after this was planned
-            elif t.repeat and (t.journey_id, t.gate, t.cycle, t.level) in acks:
-                status = "acknowledged"
-            elif t.repeat and any(m.kind == "escalation" and m.level > t.level for m in before):
-                status = "superseded"  # the next rung has fired: this one stops repeating
-            else:
-                message = _message(t, journey, clock, before, roster, ctx)
-                session.add(message)
-                before.append(message)
-                status = "queued" if message.status == "pending" else "no_recipient"
-                if t.kind == "escalation":
-                    _schedule_repeat(session, t, clock, ctx)
-                touched.add(journey.ref)
+        try:
+            status = _queue_one(session, t, journeys, clocks, history, acks, roster, ctx, touched)
+        except Exception as exc:  # nothing of this timer's was written: rendering comes first
+            status = "error"
+            line = _error_line(t, journeys, exc)
+            report.error_details.append(line)
+            _log.error("message not prepared (retried in an hour): %s", line)
         t.outcome = status
         session.add(t)
+        report.errors += status == "error"
         report.stale += status == "stale"
         report.superseded += status == "superseded"
         report.acknowledged += status == "acknowledged"
@@ -167,16 +173,59 @@ def _queue_chunk(
         kinds[t.kind] += status == "queued"
 
 
-def _schedule_repeat(session: Session, t: Timer, clock: Clock, ctx: _SweepContext) -> None:
-    """Send this rung again in ``repeat_every`` working days, unless it is acknowledged, the
-    next rung fires or the clock stops first (all checked when the repeat falls due)."""
+def _error_line(t: Timer, journeys: dict[int, Journey], exc: Exception) -> str:
+    """What failed, by pseudonymous reference only (no names, no dates of birth)."""
+    journey = journeys.get(t.journey_id) if t.journey_id is not None else None
+    subject = journey.ref if journey else f"action {t.action_id}"
+    return f"{subject} {t.gate} {t.kind} level {t.level}: {type(exc).__name__}: {exc}"[:300]
+
+
+def _queue_one(
+    session: Session,
+    t: Timer,
+    journeys: dict[int, Journey],
+    clocks: dict[tuple[int, str], Clock],
+    history: dict[tuple[int, str, date], list[Outbox]],
+    acks: set[tuple[int, str, date, int]],
+    roster: Roster,
+    ctx: _SweepContext,
+    touched: set[str],
+) -> str:
+    """Queue ``t``'s message (or say why not); its outcome. Everything that can fail (rendering,
+    dates) happens before anything is added to the session."""
+    if t.action_id is not None:  # a practice action's clock (tasks/practice.py)
+        return queue_action_message(session, t, roster, ctx.now)
+    assert t.journey_id is not None
+    journey = journeys[t.journey_id]
+    clock = clocks.get((t.journey_id, t.gate))
+    before = history[(t.journey_id, t.gate, t.cycle)]
+    if clock is None or clock.started_on != t.cycle:
+        return "stale"  # the clock stopped (or restarted) after this was planned
+    if t.repeat and (t.journey_id, t.gate, t.cycle, t.level) in acks:
+        return "acknowledged"
+    if t.repeat and any(m.kind == "escalation" and m.level > t.level for m in before):
+        return "superseded"  # the next rung has fired: this one stops repeating
+    message = _message(t, journey, clock, before, roster, ctx)
+    repeat = _repeat_timer(session, t, clock, ctx) if t.kind == "escalation" else None
+    session.add(message)
+    if repeat is not None:
+        session.add(repeat)
+    before.append(message)
+    touched.add(journey.ref)
+    return "queued" if message.status == "pending" else "no_recipient"
+
+
+def _repeat_timer(session: Session, t: Timer, clock: Clock, ctx: _SweepContext) -> Timer | None:
+    """The timer that sends this rung again in ``repeat_every`` working days (unless it is
+    acknowledged, the next rung fires or the clock stops first: all checked when the repeat
+    falls due); None when the rung does not repeat or its repeat is already planned."""
     pathway = ctx.pathway_for(clock.pathway_version)
     rung = next(
         (e for e in pathway.ladder_for(pathway.gate(t.gate)).escalations if e.level == t.level),
         None,
     )
     if rung is None or rung.repeat_every is None:
-        return
+        return None
     exists = session.exec(
         select(Timer.id).where(
             Timer.journey_id == t.journey_id,
@@ -188,23 +237,21 @@ def _schedule_repeat(session: Session, t: Timer, clock: Clock, ctx: _SweepContex
         )
     ).first()
     if exists is not None:
-        return
+        return None
     # from today, not from the rung's own date: after downtime a rung repeats once, not in a burst
     due_on = ctx.cal.add_working_days(max(t.due_on, ctx.today), rung.repeat_every)
-    session.add(
-        Timer(
-            journey_id=t.journey_id,
-            gate=t.gate,
-            cycle=t.cycle,
-            kind=t.kind,
-            level=t.level,
-            repeat=t.repeat + 1,
-            recipient_role=t.recipient_role,
-            template=t.template,
-            due_on=due_on,
-            due_at=due_instant(due_on, pathway.notify_time),
-            created_at=ctx.now,
-        )
+    return Timer(
+        journey_id=t.journey_id,
+        gate=t.gate,
+        cycle=t.cycle,
+        kind=t.kind,
+        level=t.level,
+        repeat=t.repeat + 1,
+        recipient_role=t.recipient_role,
+        template=t.template,
+        due_on=due_on,
+        due_at=due_instant(due_on, pathway.notify_time),
+        created_at=ctx.now,
     )
 
 
