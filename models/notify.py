@@ -243,13 +243,18 @@ def retry_errored_timers(session: Session, claimed_before: datetime) -> int:
     claimed before ``claimed_before`` back in the queue; how many. The sweep calls this with
     an hour ago, so a message that keeps failing is tried once an hour and reported each time,
     and never holds up the others."""
-    result = session.execute(
-        sa.update(Timer)
-        .where(
-            col(Timer.outcome) == "error",
-            col(Timer.claimed_at) < claimed_before,
-            col(Timer.cancelled_at).is_(None),
-        )
-        .values(claimed_at=None, outcome=None)
+    # found through the partial index ix_timer_errored (a read: no write lock when none are)
+    ids = list(
+        session.execute(
+            sa.select(col(Timer.id)).where(
+                col(Timer.outcome) == "error",
+                col(Timer.claimed_at) < claimed_before,
+                col(Timer.cancelled_at).is_(None),
+            )
+        ).scalars()
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    if ids:
+        session.execute(
+            sa.update(Timer).where(col(Timer.id).in_(ids)).values(claimed_at=None, outcome=None)
+        )
+    return len(ids)

@@ -132,6 +132,14 @@ class Timer(SQLModel, table=True):
             sqlite_where=sa.text("claimed_at IS NULL AND cancelled_at IS NULL"),
             postgresql_where=sa.text("claimed_at IS NULL AND cancelled_at IS NULL"),
         ),
+        # timers whose message could not be prepared, put back in the queue an hour later:
+        # each sweep looks for them, so finding none must cost nothing (tasks/notify.py)
+        sa.Index(
+            "ix_timer_errored",
+            "claimed_at",
+            sqlite_where=sa.text("outcome = 'error'"),
+            postgresql_where=sa.text("outcome = 'error'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
