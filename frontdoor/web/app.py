@@ -47,6 +47,25 @@ class NotSignedIn(Exception):
     pass
 
 
+# Sent with every response. Pages hold children's case data: nothing inline may run (no inline
+# scripts or styles), nothing is framed (the acknowledge and record forms cannot be overlaid),
+# the journey reference in a URL never leaves in a Referer header, and no dynamic response is
+# kept in a browser's cache (a shared computer in an office).
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+STATIC_PREFIXES = ("/static/", "/assets/")
+
+
 def state(request: Request) -> Any:
     return request.app.state
 
@@ -148,6 +167,14 @@ def create_app(
     app.mount("/static", StaticFiles(directory=static), name="static")
     # the GOV.UK stylesheet refers to /assets/...
     app.mount("/assets", StaticFiles(directory=static / "govuk" / "assets"), name="assets")
+
+    @app.middleware("http")
+    async def _security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        if not request.url.path.startswith(STATIC_PREFIXES):
+            response.headers["Cache-Control"] = "no-store"
+        return response
 
     @app.exception_handler(NotSignedIn)
     async def _not_signed_in(request: Request, _exc: NotSignedIn) -> Response:

@@ -281,3 +281,30 @@ def test_service_counts_agree_with_the_gate_evaluation(dashboard: Dashboard) -> 
             assert {t: [getattr(c, k) for k in keys] for t, c in by_rows.items()} == {
                 t: [getattr(c, k) for k in keys] for t, c in by_sql.items()
             }
+
+
+def test_every_response_carries_the_security_headers(dashboard: Dashboard) -> None:
+    """Case pages: no inline script, no framing, no Referer, nothing cached. Static assets may
+    be cached; they hold no case data."""
+    from fastapi.testclient import TestClient
+
+    c = sign_in(dashboard, "tm-north")
+    anonymous = TestClient(dashboard.app, base_url="https://testserver")
+    responses = {
+        "page": c.get(f"/journeys/{dashboard.north_ref}"),
+        "api": c.get("/api/clocks"),
+        "404": c.get(f"/journeys/{dashboard.south_ref}"),
+        "redirect": anonymous.get("/team", follow_redirects=False),
+        "sign-in": anonymous.get("/sign-in"),
+    }
+    assert [r.status_code for r in responses.values()] == [200, 200, 404, 303, 200]
+    for name, r in responses.items():
+        csp = r.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp, name
+        assert "frame-ancestors 'none'" in csp and r.headers["x-frame-options"] == "DENY", name
+        assert r.headers["referrer-policy"] == "no-referrer", name
+        assert r.headers["x-content-type-options"] == "nosniff", name
+        assert r.headers["cache-control"] == "no-store", name
+    static = anonymous.get("/static/govuk/govuk-frontend.min.css")
+    assert static.status_code == 200 and "no-store" not in static.headers.get("cache-control", "")
+    assert "<script>" not in responses["page"].text  # every script is a file

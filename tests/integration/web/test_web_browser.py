@@ -3,6 +3,7 @@ free port of 127.0.0.1."""
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -65,8 +66,12 @@ def test_team_manager_day(dashboard: Dashboard, base_url: str, browser: object) 
     from playwright.sync_api import expect
 
     page = browser.new_page()  # type: ignore[attr-defined]
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text))
     _sign_in(page, base_url, "tm-north")
     expect(page).to_have_url(f"{base_url}/team")
+    # GOV.UK Frontend's scripts ran under the Content-Security-Policy (no inline script allowed)
+    expect(page.locator("body")).to_have_class(re.compile(r"\bgovuk-frontend-supported\b"))
     row = page.locator(f"tr[data-journey='{dashboard.north_ref}'][data-gate='icpc']")
     tag = row.locator("[data-status='overdue']")
     expect(tag).to_have_text("Overdue")
@@ -106,6 +111,7 @@ def test_team_manager_day(dashboard: Dashboard, base_url: str, browser: object) 
     page.goto(f"{base_url}/journeys/{dashboard.north_ref}")
     expect(page).to_have_url(f"{base_url}/sign-in?next=/journeys/{dashboard.north_ref}")
     page.close()
+    assert not [m for m in console if "Content Security Policy" in m], console
 
 
 def test_social_worker_gets_404_for_another_teams_journey(
