@@ -203,6 +203,30 @@ def acknowledged_rungs(
     return out
 
 
+RepeatKey = tuple[int, str, date, str, int, int]  # journey, gate, cycle, kind, level, repeat
+
+
+def planned_repeats(session: Session, journey_ids: Sequence[int]) -> set[RepeatKey]:
+    """(journey, gate, cycle, kind, level, repeat) of every repeat timer (``repeat > 0``) of
+    these journeys, read once per sweep chunk so that scheduling the next repeat of an
+    escalation needs no query of its own."""
+    ids = sorted(set(journey_ids))
+    out: set[RepeatKey] = set()
+    for i in range(0, len(ids), 500):
+        rows = session.execute(
+            sa.select(
+                col(Timer.journey_id),
+                col(Timer.gate),
+                col(Timer.cycle),
+                col(Timer.kind),
+                col(Timer.level),
+                col(Timer.repeat),
+            ).where(col(Timer.journey_id).in_(ids[i : i + 500]), col(Timer.repeat) > 0)
+        )
+        out.update((j, g, c, k, lv, r) for j, g, c, k, lv, r in rows)
+    return out
+
+
 def journeys_by_id(session: Session, ids: Sequence[int]) -> dict[int, Journey]:
     out: dict[int, Journey] = {}
     ids = sorted(set(ids))

@@ -28,6 +28,7 @@ from models.notify import (
     journeys_by_id,
     messages_by_clock,
     open_clocks,
+    planned_repeats,
     retry_errored_timers,
     supersede,
 )
@@ -153,10 +154,13 @@ def _queue_chunk(
     clocks = open_clocks(session, jids)
     history = messages_by_clock(session, jids)
     acks = acknowledged_rungs(session, jids)
+    repeats = planned_repeats(session, jids)
     roster = Roster.load(session)
     for t in send:
         try:
-            status = _queue_one(session, t, journeys, clocks, history, acks, roster, ctx, touched)
+            status = _queue_one(
+                session, t, journeys, clocks, history, acks, repeats, roster, ctx, touched
+            )
         except Exception as exc:  # nothing of this timer's was written: rendering comes first
             status = "error"
             line = _error_line(t, journeys, exc)
@@ -187,6 +191,7 @@ def _queue_one(
     clocks: dict[tuple[int, str], Clock],
     history: dict[tuple[int, str, date], list[Outbox]],
     acks: set[tuple[int, str, date, int]],
+    repeats: set[tuple[int, str, date, str, int, int]],
     roster: Roster,
     ctx: _SweepContext,
     touched: set[str],
@@ -206,16 +211,19 @@ def _queue_one(
     if t.repeat and any(m.kind == "escalation" and m.level > t.level for m in before):
         return "superseded"  # the next rung has fired: this one stops repeating
     message = _message(t, journey, clock, before, roster, ctx)
-    repeat = _repeat_timer(session, t, clock, ctx) if t.kind == "escalation" else None
+    repeat = _repeat_timer(t, clock, ctx, repeats) if t.kind == "escalation" else None
     session.add(message)
     if repeat is not None:
         session.add(repeat)
+        repeats.add((t.journey_id, t.gate, t.cycle, t.kind, t.level, repeat.repeat))
     before.append(message)
     touched.add(journey.ref)
     return "queued" if message.status == "pending" else "no_recipient"
 
 
-def _repeat_timer(session: Session, t: Timer, clock: Clock, ctx: _SweepContext) -> Timer | None:
+def _repeat_timer(
+    t: Timer, clock: Clock, ctx: _SweepContext, planned: set[tuple[int, str, date, str, int, int]]
+) -> Timer | None:
     """The timer that sends this rung again in ``repeat_every`` working days (unless it is
     acknowledged, the next rung fires or the clock stops first: all checked when the repeat
     falls due); None when the rung does not repeat or its repeat is already planned."""
@@ -226,17 +234,8 @@ def _repeat_timer(session: Session, t: Timer, clock: Clock, ctx: _SweepContext) 
     )
     if rung is None or rung.repeat_every is None:
         return None
-    exists = session.exec(
-        select(Timer.id).where(
-            Timer.journey_id == t.journey_id,
-            Timer.gate == t.gate,
-            Timer.cycle == t.cycle,
-            Timer.kind == t.kind,
-            Timer.level == t.level,
-            Timer.repeat == t.repeat + 1,
-        )
-    ).first()
-    if exists is not None:
+    assert t.journey_id is not None
+    if (t.journey_id, t.gate, t.cycle, t.kind, t.level, t.repeat + 1) in planned:
         return None
     # from today, not from the rung's own date: after downtime a rung repeats once, not in a burst
     due_on = ctx.cal.add_working_days(max(t.due_on, ctx.today), rung.repeat_every)
