@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -722,10 +722,126 @@ def log_access(
     )
 
 
-def access_log(session: Session, limit: int = 200) -> list[AccessLog]:
-    return list(
-        session.exec(select(AccessLog).order_by(col(AccessLog.id).desc()).limit(limit)).all()
+@dataclass(frozen=True)
+class AccessFilter:
+    """Which access-log entries: all of these that are given (dates are UTC, inclusive)."""
+
+    journey: str | None = None  # a journey reference
+    actor: str | None = None  # "staff:tm-north", or a bare staff id
+    action: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+    def describe(self) -> str:
+        parts = [f"{k}={v}" for k, v in self.__dict__.items() if v not in (None, "")]
+        return " ".join(parts) or "all"
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    journey: str | None  # the journey's reference (the log keeps its id)
+    journey_id: int | None
+    detail: str
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "action": self.action,
+            "journey": self.journey,
+            "journey_id": self.journey_id,
+            "detail": self.detail,
+        }
+
+
+def parse_access_filter(
+    journey: str, actor: str, action: str, since: str, until: str
+) -> tuple[AccessFilter, str | None]:
+    """The filter from the query (pages and API), or an error saying which field is wrong."""
+    dates: dict[str, date | None] = {}
+    for name, value in (("from", since), ("to", until)):
+        try:
+            dates[name] = date.fromisoformat(value.strip()) if value.strip() else None
+        except ValueError:
+            return AccessFilter(), f"{name}: {value!r} is not a date (YYYY-MM-DD)"
+    f = AccessFilter(
+        journey.strip() or None,
+        actor.strip() or None,
+        action.strip() or None,
+        dates["from"],
+        dates["to"],
     )
+    if f.since and f.until and f.since > f.until:
+        return f, "from: the first day comes after the last"
+    return f, None
+
+
+def _access_query(f: AccessFilter, *columns: Any) -> Any:
+    q = (
+        sa.select(*columns)
+        .select_from(AccessLog)
+        .outerjoin(Journey, col(Journey.id) == col(AccessLog.journey_id))
+    )
+    if f.journey:
+        q = q.where(col(Journey.ref) == f.journey.strip().upper())
+    if f.actor:
+        actor = f.actor.strip()
+        q = q.where(col(AccessLog.actor) == (actor if ":" in actor else f"staff:{actor}"))
+    if f.action:
+        q = q.where(col(AccessLog.action) == f.action)
+    if f.since:
+        q = q.where(col(AccessLog.at) >= datetime.combine(f.since, datetime.min.time(), UTC))
+    if f.until:
+        end = datetime.combine(f.until + timedelta(days=1), datetime.min.time(), UTC)
+        q = q.where(col(AccessLog.at) < end)
+    return q
+
+
+def access_entries(
+    session: Session, f: AccessFilter, *, page: int = 1, page_size: int = 100
+) -> tuple[list[AccessEntry], int, int, int]:
+    """One page of the access-log entries ``f`` selects, newest first, with the number of
+    entries in all, the page (clamped) and the number of pages."""
+    total = int(session.execute(_access_query(f, sa.func.count(col(AccessLog.id)))).scalar_one())
+    pages = max(1, -(-total // page_size))
+    page = min(max(page, 1), pages)
+    return (
+        list(iter_access_entries(session, f, offset=(page - 1) * page_size, limit=page_size)),
+        total,
+        page,
+        pages,
+    )
+
+
+def iter_access_entries(
+    session: Session, f: AccessFilter, *, offset: int = 0, limit: int | None = None
+) -> Any:
+    """The entries ``f`` selects, newest first (a generator: an export reads them in turn)."""
+    q = _access_query(
+        f,
+        col(AccessLog.id),
+        col(AccessLog.at),
+        col(AccessLog.actor),
+        col(AccessLog.action),
+        col(Journey.ref),
+        col(AccessLog.journey_id),
+        col(AccessLog.detail),
+    ).order_by(col(AccessLog.id).desc())
+    if offset:
+        q = q.offset(offset)
+    if limit is not None:
+        q = q.limit(limit)
+    for row in session.execute(q.execution_options(yield_per=1000)):
+        yield AccessEntry(*row)
+
+
+def access_actions(session: Session) -> list[str]:
+    """Every kind of entry the log holds (for the filter's choices)."""
+    return sorted(session.execute(sa.select(col(AccessLog.action)).distinct()).scalars())
 
 
 def counter_by(rows: list[ClockRow], key: str) -> Counter[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Body, Header, Request
+from fastapi import APIRouter, Body, Header, Query, Request, Response
 from fastapi.exceptions import HTTPException
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -21,18 +21,20 @@ from models.context import current_calendar, current_pathway
 from models.dashboard import (
     AckError,
     Scope,
-    access_log,
+    access_entries,
     acknowledge,
     clock_rows,
     counts_from,
     escalation_counts,
     forecast,
+    iter_access_entries,
     journey_events,
     journey_in_scope,
     journey_messages,
     log_access,
     open_escalations,
     open_journey_counts,
+    parse_access_filter,
     service_counts,
 )
 from models.db import session_scope
@@ -294,25 +296,40 @@ def service(request: Request) -> dict[str, Any]:
     return {"as_of": day.isoformat(), "teams": out}
 
 
-@router.get("/access-log", summary="Who read or changed which case, when (ops only)")
-def access_log_api(request: Request, limit: int = 200) -> list[dict[str, object]]:
+@router.get(
+    "/access-log",
+    summary="Who read or changed which case, when (ops only), newest first",
+    description="Filters as on the access-log page: journey (reference), actor (staff id), "
+    "action, from and to (UTC dates, inclusive). `X-Total-Count` gives the number of matching "
+    "entries; `offset` and `limit` (at most 5,000) page through them.",
+)
+def access_log_api(
+    request: Request,
+    response: Response,
+    journey: str = "",
+    actor: str = "",
+    action: str = "",
+    since: str = Query("", alias="from"),
+    until: str = Query("", alias="to"),
+    offset: int = 0,
+    limit: int = 200,
+) -> list[dict[str, object]]:
     user = current_user(request)
     if not user.is_ops:
         raise HTTPException(404, "Not Found")
+    f, error = parse_access_filter(journey, actor, action, since, until)
+    if error:
+        raise HTTPException(422, error)
     with session_scope(state(request).url) as s:
-        rows = access_log(s, min(max(limit, 1), 5000))
-        out: list[dict[str, object]] = [
-            {
-                "at": r.at.isoformat(),
-                "actor": r.actor,
-                "action": r.action,
-                "journey_id": r.journey_id,
-                "detail": r.detail,
-            }
-            for r in rows
-        ]
-        log_access(s, actor=_actor(user), action="api_access_log", now=now_utc())
-    return out
+        total = access_entries(s, f, page_size=1)[1]
+        rows = list(
+            iter_access_entries(s, f, offset=max(offset, 0), limit=min(max(limit, 1), 5000))
+        )
+        log_access(
+            s, actor=_actor(user), action="api_access_log", now=now_utc(), detail=f.describe()
+        )
+    response.headers["X-Total-Count"] = str(total)
+    return [r.as_json() for r in rows]
 
 
 @router.get("/pathway", summary="The pathway in force: gates, limits and the ladder")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
+from collections.abc import Iterator
 from datetime import date
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import HTTPException
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from config.clock import now_utc
 from frontdoor.web.app import audit, check_csrf, current_user, render, state, today
@@ -17,7 +20,8 @@ from models.context import current_calendar, current_pathway
 from models.dashboard import (
     AckError,
     Scope,
-    access_log,
+    access_actions,
+    access_entries,
     acknowledge,
     clock_page,
     clock_rows,
@@ -25,6 +29,7 @@ from models.dashboard import (
     escalation_counts,
     escalations_awaiting,
     forecast,
+    iter_access_entries,
     journey_events,
     journey_in_scope,
     journey_messages,
@@ -32,6 +37,7 @@ from models.dashboard import (
     log_access,
     open_escalations,
     open_journey_counts,
+    parse_access_filter,
     service_counts,
     staff_in_scope,
     staff_names,
@@ -353,15 +359,91 @@ def service_page(request: Request) -> HTMLResponse:
     return render(request, "service.html", user=user, counts=counts, teams=teams)
 
 
-@router.get("/access-log")
-def access_log_page(request: Request) -> HTMLResponse:
+def _ops(request: Request) -> Scope:
     user = current_user(request)
     if not user.is_ops:
         raise HTTPException(404, "Not Found")
+    return user
+
+
+@router.get("/access-log")
+def access_log_page(
+    request: Request,
+    journey: str = "",
+    actor: str = "",
+    action: str = "",
+    since: str = Query("", alias="from"),
+    until: str = Query("", alias="to"),
+    page: int = 1,
+) -> HTMLResponse:
+    """Ops (and the data protection officer) find who read or changed a case: by journey,
+    member of staff, kind of entry and UTC dates; paged, newest first, exportable as CSV."""
+    user = _ops(request)
+    f, error = parse_access_filter(journey, actor, action, since, until)
+    query = {"journey": journey, "actor": actor, "action": action, "from": since, "to": until}
     with session_scope(state(request).url) as s:
-        entries = access_log(s)
-        log_access(s, actor=f"staff:{user.staff_id}", action="view_access_log", now=now_utc())
-    return render(request, "access_log.html", user=user, entries=entries)
+        entries, total, page, pages = ([], 0, 1, 1) if error else access_entries(s, f, page=page)
+        actions = access_actions(s)
+        log_access(
+            s,
+            actor=f"staff:{user.staff_id}",
+            action="view_access_log",
+            now=now_utc(),
+            detail=f.describe(),
+        )
+    return render(
+        request,
+        "access_log.html",
+        status_code=400 if error else 200,
+        user=user,
+        entries=entries,
+        total=total,
+        page=page,
+        pages=pages,
+        page_items=page_items(page, pages),
+        link=lambda **changes: team_link(query, **changes),
+        csv_link="/access-log.csv" + team_link(query),
+        query=query,
+        actions=actions,
+        error=error,
+    )
+
+
+@router.get("/access-log.csv")
+def access_log_csv(
+    request: Request,
+    journey: str = "",
+    actor: str = "",
+    action: str = "",
+    since: str = Query("", alias="from"),
+    until: str = Query("", alias="to"),
+) -> Response:
+    """Every entry the filter selects, as CSV (a subject access request, an investigation)."""
+    user = _ops(request)
+    f, error = parse_access_filter(journey, actor, action, since, until)
+    if error:
+        raise HTTPException(400, error)
+    audit(request, user, "export_access_log", detail=f.describe())
+    url = state(request).url
+
+    def rows() -> Iterator[str]:
+        buf = io.StringIO()
+        out = csv.writer(buf)
+        out.writerow(["at_utc", "actor", "action", "journey", "detail"])
+        with session_scope(url) as s:
+            for n, e in enumerate(iter_access_entries(s, f), 1):
+                out.writerow([e.at.isoformat(), e.actor, e.action, e.journey or "", e.detail])
+                if n % 500 == 0:
+                    yield buf.getvalue()
+                    buf.seek(0)
+                    buf.truncate()
+        yield buf.getvalue()
+
+    return StreamingResponse(
+        rows(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="access-log.csv"'},
+    )
 
 
 @router.get("/pathway")
