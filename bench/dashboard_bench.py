@@ -4,6 +4,8 @@
         [--db FILE]   (keep the loaded database in FILE; an existing FILE is reused as it is)
         [--history N] (N times the escalation messages again, for earlier cycles: the history
                        a year of use leaves in the outbox; no page shows them)
+        [--postgres]  (the same on a fresh PostgreSQL database, FRONTDOOR_BENCH_PG)
+        [--url URL]   (any database; reused as it is when it holds journeys)
 
 Builds a SQLite file of open journeys (contact -> referral, a third on to a strategy discussion
 and s47, so assessment, ICPC and delay clocks run), through the real import, then times whole
@@ -154,6 +156,20 @@ def _load(url: str, today: date, now: Any, cal: Any, args: Any) -> None:
     while enqueue_due(now).claimed:  # the escalations of the overdue clocks, as the sweep does
         pass
     print(f"queued escalations in {time.perf_counter() - t:.1f}s")
+    _analyze(url)
+
+
+def _analyze(url: str) -> None:
+    """PostgreSQL: fresh planner statistics, as autovacuum would gather within a minute of a
+    bulk load (measured: without them the planner expects a handful of rows and the all-teams
+    view took 700 ms instead of 200)."""
+    import sqlalchemy as sa
+
+    from models.db import get_engine
+
+    if url.startswith("postgresql"):
+        with get_engine(url).connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("ANALYZE"))
 
 
 def _add_history(url: str, times: int) -> None:
@@ -176,22 +192,31 @@ def _add_history(url: str, times: int) -> None:
             )
         ).scalar_one()
         first = have // live + 1 if live else 1
+        if conn.dialect.name == "sqlite":
+            back_date, back_time = "date(cycle, :back)", "datetime(created_at, :back)"
+        else:
+            back_date = "(cycle - CAST(:back AS interval))::date"
+            back_time = "created_at - CAST(:back AS interval)"
         for k in range(first, times + 1):
             conn.execute(
                 sa.text(
                     "INSERT INTO outbox (idempotency_key, journey_id, gate, cycle, kind, level, "
                     "recipient_role, recipient_staff_id, subject, body_text, body_html, status, "
                     "attempts, created_at, sent_at) "
-                    "SELECT 'history-' || :k || '-' || id, journey_id, gate, "
-                    "date(cycle, :back), kind, level, recipient_role, recipient_staff_id, "
-                    "subject, '', '', 'sent', 1, datetime(created_at, :back), "
-                    "datetime(created_at, :back) FROM outbox WHERE kind = 'escalation' "
+                    "SELECT 'history-' || CAST(:k AS text) || '-' || CAST(id AS text), "
+                    f"journey_id, gate, {back_date}, kind, level, recipient_role, "
+                    "recipient_staff_id, subject, '', '', 'sent', 1, "
+                    f"{back_time}, {back_time} FROM outbox WHERE kind = 'escalation' "
                     "AND idempotency_key NOT LIKE 'history-%'"
                 ),
-                {"k": k, "back": f"-{7 * k} days"},
+                {
+                    "k": k,
+                    "back": f"-{7 * k} days" if conn.dialect.name == "sqlite" else f"{7 * k} days",
+                },
             )
         if first <= times:
             print(f"added history: escalation messages x{times} for earlier cycles")
+    _analyze(url)
 
 
 def main() -> None:
@@ -201,16 +226,38 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--db", type=Path, default=None)
     ap.add_argument(
+        "--postgres",
+        action="store_true",
+        help="a fresh database on FRONTDOOR_BENCH_PG (the scale-out path), dropped at the end",
+    )
+    ap.add_argument(
         "--history",
         type=int,
         default=0,
         help="add N times the escalation messages again as history (earlier cycles)",
     )
+    ap.add_argument("--url", default=None, help="a database URL to use (reused if it has journeys)")
     args = ap.parse_args()
+    if args.url:
+        import sqlalchemy as sa
 
+        from models.db import init_db
+
+        with init_db(args.url).connect() as conn:
+            loaded = conn.execute(sa.text("SELECT count(*) FROM journey")).scalar_one() > 0
+        run(args.url, loaded, args)
+        return
+    if args.postgres:
+        from bench.sweep_bench import bench_database
+
+        with bench_database("postgres", Path(tempfile.gettempdir()), args.journeys) as url:
+            run(url, False, args)
+        return
     db = args.db or Path(tempfile.mkdtemp(prefix="frontdoor-dash-bench-")) / "bench.db"
-    reuse = db.exists()
-    url = f"sqlite:///{db.resolve()}"
+    run(f"sqlite:///{db.resolve()}", db.exists(), args)
+
+
+def run(url: str, reuse: bool, args: Any) -> None:
     os.environ["FRONTDOOR_DATABASE_URL"] = url
     import sqlalchemy as sa
     from fastapi.testclient import TestClient
@@ -275,7 +322,7 @@ def main() -> None:
                 "SELECT j.ref, j.team, j.worker, j.stage, c.gate, c.started_on, c.due_on, "
                 "c.due_soon_from, c.stopped_on, c.cancelled_on FROM clock c JOIN journey j "
                 "ON j.id = c.journey_id WHERE j.ended_on IS NULL AND c.stopped_on IS NULL "
-                "AND c.cancelled_on IS NULL AND c.reporting_only = 0"
+                "AND c.cancelled_on IS NULL AND NOT c.reporting_only"
             )
             if team:
                 conn.execute(sa.text(q + " AND j.team = :t"), {"t": team}).all()
