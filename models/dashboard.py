@@ -11,6 +11,7 @@ Imports: sqlmodel/sqlalchemy, models.tables and timescales only.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
@@ -806,7 +807,7 @@ def access_entries(
 ) -> tuple[list[AccessEntry], int, int, int]:
     """One page of the access-log entries ``f`` selects, newest first, with the number of
     entries in all, the page (clamped) and the number of pages."""
-    total = int(session.execute(_access_query(f, sa.func.count(col(AccessLog.id)))).scalar_one())
+    total = access_count(session, f)
     pages = max(1, -(-total // page_size))
     page = min(max(page, 1), pages)
     return (
@@ -817,9 +818,13 @@ def access_entries(
     )
 
 
+def access_count(session: Session, f: AccessFilter) -> int:
+    return int(session.execute(_access_query(f, sa.func.count(col(AccessLog.id)))).scalar_one())
+
+
 def iter_access_entries(
     session: Session, f: AccessFilter, *, offset: int = 0, limit: int | None = None
-) -> Any:
+) -> Iterator[AccessEntry]:
     """The entries ``f`` selects, newest first (a generator: an export reads them in turn)."""
     q = _access_query(
         f,
@@ -839,9 +844,13 @@ def iter_access_entries(
         yield AccessEntry(*row)
 
 
-def access_actions(session: Session) -> list[str]:
-    """Every kind of entry the log holds (for the filter's choices)."""
-    return sorted(session.execute(sa.select(col(AccessLog.action)).distinct()).scalars())
+def access_actions(session: Session, recent: int = 10_000) -> list[str]:
+    """The kinds of entry among the ``recent`` newest (the filter's choices; reading the
+    distinct kinds of the whole log would read the whole log)."""
+    newest = (
+        sa.select(col(AccessLog.action)).order_by(col(AccessLog.id).desc()).limit(recent)
+    ).subquery()
+    return sorted(session.execute(sa.select(newest.c.action).distinct()).scalars())
 
 
 def counter_by(rows: list[ClockRow], key: str) -> Counter[str]:

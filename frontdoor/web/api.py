@@ -21,7 +21,7 @@ from models.context import current_calendar, current_pathway
 from models.dashboard import (
     AckError,
     Scope,
-    access_entries,
+    access_count,
     acknowledge,
     clock_rows,
     counts_from,
@@ -321,7 +321,7 @@ def access_log_api(
     if error:
         raise HTTPException(422, error)
     with session_scope(state(request).url) as s:
-        total = access_entries(s, f, page_size=1)[1]
+        total = access_count(s, f)
         rows = list(
             iter_access_entries(s, f, offset=max(offset, 0), limit=min(max(limit, 1), 5000))
         )
