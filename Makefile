@@ -21,7 +21,12 @@ demo: setup  ## load a synthetic caseload, run every journey flow and a sweep, d
 serve: setup  ## embedded scheduler: a sweep every few minutes (uses FRONTDOOR_DATABASE_URL)
 	$(BIN)/frontdoor serve
 
-test: setup cin-validator  ## the whole test suite (unit + integration on SQLite, PostgreSQL and real SMTP)
+AXE := tests/integration/web/js/node_modules/axe-core/axe.min.js
+$(AXE): tests/integration/web/js/package-lock.json  ## axe-core for the accessibility tests (npm)
+	npm ci --prefix tests/integration/web/js --no-audit --no-fund --silent
+	@touch $@
+
+test: setup cin-validator $(AXE)  ## the whole test suite (unit + integration on SQLite, PostgreSQL and real SMTP)
 	$(BIN)/pytest
 
 lint: setup

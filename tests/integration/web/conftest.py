@@ -1,10 +1,14 @@
 """A dashboard over a real SQLite file: the demo roster and caseload as of a fixed date, plus two
 hand-made journeys (an overdue ICPC in team north, with its escalations queued, and one in team
-south), and sign-ins for a few staff."""
+south), and sign-ins for a few staff; and, for the browser tests, the dashboard served by uvicorn
+on a free port of 127.0.0.1 and Debian's chromium driven by Playwright."""
 
 from __future__ import annotations
 
 import re
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -127,3 +131,45 @@ def sign_in(dashboard: Dashboard, staff_id: str, password: str = PASSWORD) -> An
 
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
+
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def base_url(dashboard: Dashboard) -> Iterator[str]:
+    import uvicorn
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(dashboard.app, host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield b
+        b.close()

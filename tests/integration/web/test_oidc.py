@@ -231,7 +231,7 @@ def test_the_whole_round_trip_in_a_browser(dashboard: Dashboard, idp: Provider) 
     import uvicorn
     from playwright.sync_api import expect, sync_playwright
 
-    from tests.integration.web.test_web_browser import CHROMIUM, FLAGS
+    from tests.integration.web.conftest import CHROMIUM, FLAGS
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
