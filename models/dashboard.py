@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from models.tables import AccessLog, Clock, Event, Journey, Outbox, Staff, _ts
+from models.tables import AccessLog, Clock, Event, Journey, Outbox, Staff, Timer, _ts
 from timescales.calendar import WorkingCalendar
 from timescales.evaluate import Status, clock_status
 
@@ -470,6 +470,57 @@ def escalation_counts(session: Session, scope: Scope, *, team: str | None = None
     sub = _awaiting(live, live.c.team, *_RUNG).group_by(live.c.team, *_RUNG).subquery()
     q = sa.select(sub.c.team, sa.func.count()).group_by(sub.c.team)
     return {t: int(n) for t, n in session.execute(q)}
+
+
+@dataclass(frozen=True)
+class StuckMessage:
+    """A reminder or escalation the sweep could not prepare (``timer.outcome='error'``): it is
+    retried every hour, and shown on the dashboard until it goes out, so it is never missed
+    silently."""
+
+    subject: str  # the journey's (or practice action's) pseudonymous reference
+    team: str
+    gate: str
+    kind: str
+    level: int
+    due_on: date
+    since: datetime  # when it first failed (the claim), UTC
+
+
+def stuck_messages(session: Session, scope: Scope) -> list[StuckMessage]:
+    """The messages set aside with an error that ``scope`` may know of, oldest first: journeys
+    in scope; practice actions for those who see every team (and ops, who see no case)."""
+    from models.practice import PracticeAction
+
+    errored = (col(Timer.outcome) == "error", col(Timer.cancelled_at).is_(None))
+    cols = (
+        col(Timer.gate),
+        col(Timer.kind),
+        col(Timer.level),
+        col(Timer.due_on),
+        col(Timer.claimed_at),
+    )
+    out = [
+        StuckMessage(ref, team, *rest)
+        for ref, team, *rest in session.execute(
+            scoped(
+                sa.select(col(Journey.ref), col(Journey.team), *cols)
+                .join(Journey, col(Journey.id) == col(Timer.journey_id))
+                .where(*errored),
+                scope if scope.kind != "none" else Scope("", "", "", "", "all"),
+            )
+        )
+    ]
+    if scope.kind in ("all", "none"):
+        out += [
+            StuckMessage(ref, team, *rest)
+            for ref, team, *rest in session.execute(
+                sa.select(col(PracticeAction.ref), col(PracticeAction.team), *cols)
+                .join(PracticeAction, col(PracticeAction.id) == col(Timer.action_id))
+                .where(*errored)
+            )
+        ]
+    return sorted(out, key=lambda m: (m.since, m.subject, m.gate, m.level))
 
 
 class AckError(ValueError):

@@ -41,6 +41,7 @@ from models.dashboard import (
     service_counts,
     staff_in_scope,
     staff_names,
+    stuck_messages,
 )
 from models.db import session_scope
 from models.ingest import ImportRejected
@@ -138,6 +139,7 @@ def team_view(
         names = staff_names(s)
         staff = staff_in_scope(s, user)
         teams = sorted(open_journey_counts(s, user))
+        stuck = [m for m in stuck_messages(s, user) if not chosen_team or m.team == chosen_team]
         log_access(
             s,
             actor=f"staff:{user.staff_id}",
@@ -160,6 +162,7 @@ def team_view(
         link=lambda **changes: team_link(filters, **changes),
         counts=counts,
         escalations=escalations,
+        stuck=stuck,
         names=names,
         workers=[m for m in staff if m.role == "social_worker"],
         stages=[st.id for st in pathway.stages],
@@ -348,6 +351,7 @@ def service_page(request: Request) -> HTMLResponse:
         counts = service_counts(s, day, horizon)
         escalations = escalation_counts(s, everyone)
         journeys = open_journey_counts(s, everyone)
+        stuck = stuck_messages(s, user)
         log_access(s, actor=f"staff:{user.staff_id}", action="view_service", now=now_utc())
     for team, n in escalations.items():
         counts.setdefault(team, counts_from([], [], horizon)["*"]).escalations_awaiting += n
@@ -356,7 +360,7 @@ def service_page(request: Request) -> HTMLResponse:
         counts.setdefault(team, counts_from([], [], horizon)["*"]).open_journeys = n
     counts["*"].open_journeys = sum(journeys.values())
     teams = sorted(t for t in counts if t != "*")
-    return render(request, "service.html", user=user, counts=counts, teams=teams)
+    return render(request, "service.html", user=user, counts=counts, teams=teams, stuck=stuck)
 
 
 def _ops(request: Request) -> Scope:
