@@ -9,13 +9,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Body, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Header, Request, Response
 from fastapi.exceptions import HTTPException
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from config.clock import now_utc
-from frontdoor.web.app import audit, check_csrf, csrf_token, current_user, state, today
+from frontdoor.web.app import (
+    AccessQuery,
+    access_query,
+    audit,
+    check_csrf,
+    csrf_token,
+    current_user,
+    state,
+    today,
+)
 from frontdoor.web.recording import OutOfScope, RosterChangeRefused, record
 from models.context import current_calendar, current_pathway
 from models.dashboard import (
@@ -34,7 +43,6 @@ from models.dashboard import (
     log_access,
     open_escalations,
     open_journey_counts,
-    parse_access_filter,
     service_counts,
 )
 from models.db import session_scope
@@ -306,20 +314,16 @@ def service(request: Request) -> dict[str, Any]:
 def access_log_api(
     request: Request,
     response: Response,
-    journey: str = "",
-    actor: str = "",
-    action: str = "",
-    since: str = Query("", alias="from"),
-    until: str = Query("", alias="to"),
+    q: AccessQuery = Depends(access_query),
     offset: int = 0,
     limit: int = 200,
 ) -> list[dict[str, object]]:
     user = current_user(request)
     if not user.is_ops:
         raise HTTPException(404, "Not Found")
-    f, error = parse_access_filter(journey, actor, action, since, until)
-    if error:
-        raise HTTPException(422, error)
+    f = q.filter
+    if q.error:
+        raise HTTPException(422, q.error)
     with session_scope(state(request).url) as s:
         total = access_count(s, f)
         rows = list(

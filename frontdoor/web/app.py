@@ -7,12 +7,13 @@ a request without a signed-in user is sent to the sign-in page (pages) or answer
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import FastAPI, Form, Request
+from fastapi import FastAPI, Form, Query, Request
 from fastapi.exceptions import HTTPException
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -24,7 +25,7 @@ from config.clock import now_utc, today_london
 from config.settings import Settings
 from frontdoor.web.auth import SignInThrottle, csrf_ok, new_csrf_token, provider_for
 from frontdoor.web.oidc import OidcSignIn, OidcSignInError
-from models.dashboard import Scope, log_access, scope_for
+from models.dashboard import AccessFilter, Scope, log_access, parse_access_filter, scope_for
 from models.db import init_db, session_scope
 from models.tables import Staff
 
@@ -88,6 +89,27 @@ def csrf_token(request: Request) -> str:
 def check_csrf(request: Request, given: str | None) -> None:
     if not csrf_ok(request.session.get("csrf"), given):
         raise HTTPException(400, "the form has expired or did not come from this site")
+
+
+@dataclass(frozen=True)
+class AccessQuery:
+    """The access log's filters as the page, the CSV export and the API take them."""
+
+    filter: AccessFilter
+    error: str | None  # which field is wrong, if one is
+    query: dict[str, str]  # as given, for links that keep them
+
+
+def access_query(
+    journey: str = "",
+    actor: str = "",
+    action: str = "",
+    since: str = Query("", alias="from"),
+    until: str = Query("", alias="to"),
+) -> AccessQuery:
+    f, error = parse_access_filter(journey, actor, action, since, until)
+    given = {"journey": journey, "actor": actor, "action": action, "from": since, "to": until}
+    return AccessQuery(f, error, given)
 
 
 def current_user(request: Request) -> Scope:

@@ -9,12 +9,21 @@ from collections.abc import Iterator
 from datetime import date
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import HTTPException
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from config.clock import now_utc
-from frontdoor.web.app import audit, check_csrf, current_user, render, state, today
+from frontdoor.web.app import (
+    AccessQuery,
+    access_query,
+    audit,
+    check_csrf,
+    current_user,
+    render,
+    state,
+    today,
+)
 from frontdoor.web.recording import OutOfScope, RosterChangeRefused, record
 from models.context import current_calendar, current_pathway
 from models.dashboard import (
@@ -37,7 +46,6 @@ from models.dashboard import (
     log_access,
     open_escalations,
     open_journey_counts,
-    parse_access_filter,
     service_counts,
     staff_in_scope,
     staff_names,
@@ -372,19 +380,12 @@ def _ops(request: Request) -> Scope:
 
 @router.get("/access-log")
 def access_log_page(
-    request: Request,
-    journey: str = "",
-    actor: str = "",
-    action: str = "",
-    since: str = Query("", alias="from"),
-    until: str = Query("", alias="to"),
-    page: int = 1,
+    request: Request, q: AccessQuery = Depends(access_query), page: int = 1
 ) -> HTMLResponse:
     """Ops (and the data protection officer) find who read or changed a case: by journey,
     member of staff, kind of entry and UTC dates; paged, newest first, exportable as CSV."""
     user = _ops(request)
-    f, error = parse_access_filter(journey, actor, action, since, until)
-    query = {"journey": journey, "actor": actor, "action": action, "from": since, "to": until}
+    f, error, query = q.filter, q.error, q.query
     with session_scope(state(request).url) as s:
         entries, total, page, pages = ([], 0, 1, 1) if error else access_entries(s, f, page=page)
         actions = access_actions(s)
@@ -414,19 +415,12 @@ def access_log_page(
 
 
 @router.get("/access-log.csv")
-def access_log_csv(
-    request: Request,
-    journey: str = "",
-    actor: str = "",
-    action: str = "",
-    since: str = Query("", alias="from"),
-    until: str = Query("", alias="to"),
-) -> Response:
+def access_log_csv(request: Request, q: AccessQuery = Depends(access_query)) -> Response:
     """Every entry the filter selects, as CSV (a subject access request, an investigation)."""
     user = _ops(request)
-    f, error = parse_access_filter(journey, actor, action, since, until)
-    if error:
-        raise HTTPException(400, error)
+    f = q.filter
+    if q.error:
+        raise HTTPException(400, q.error)
     audit(request, user, "export_access_log", detail=f.describe())
     url = state(request).url
 
