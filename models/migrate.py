@@ -9,7 +9,7 @@ init-db``, ``serve``, ``import``, the flows) first brings it up to date:
 - a database with an ``alembic_version`` table is upgraded from its revision to the newest;
 - a database with frontdoor's tables but no ``alembic_version`` was made before migrations
   existed, by ``create_all`` of the schema the baseline revision records: it is stamped with the
-  baseline, then upgraded.
+  baseline, then upgraded (refused, changing nothing, if it lacks a baseline table: older still).
 
 On PostgreSQL a transaction-level advisory lock lets one process migrate while the others (a
 ``serve`` and a worker starting together) wait for it. A database at a revision this code does
@@ -30,6 +30,30 @@ from sqlmodel import SQLModel
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BASELINE = "0001"
+# The tables the baseline revision creates (``test_migrations`` holds this to the revision): a
+# database made before migrations must hold them all to be adopted as the baseline.
+BASELINE_TABLES = frozenset(
+    {
+        "accesslog",
+        "action",
+        "audit",
+        "calendar_closure",
+        "child",
+        "clock",
+        "deliveryattempt",
+        "escalationack",
+        "event",
+        "feedback",
+        "journey",
+        "outbox",
+        "pathway_version",
+        "staff",
+        "supervision",
+        "timer",
+        "timescale_audit",
+        "usercredential",
+    }
+)
 _LOCK_KEY = 7_301_946_201  # pg_advisory_xact_lock key: "frontdoor schema migration"
 
 
@@ -87,6 +111,14 @@ def upgrade(engine: sa.Engine) -> str:
                 SQLModel.metadata.create_all(conn)
                 command.stamp(cfg, "head")
                 return newest
+            missing = BASELINE_TABLES - existing
+            if missing:
+                raise SchemaError(
+                    "the database holds frontdoor tables but not "
+                    f"{', '.join(sorted(missing))}: it was made by a frontdoor older than the "
+                    "first schema revision, so it cannot be upgraded in place; export its events "
+                    "and import them into a new database"
+                )
             command.stamp(cfg, BASELINE)  # made by create_all before migrations existed
         command.upgrade(cfg, "head")
     return newest

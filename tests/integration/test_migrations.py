@@ -18,7 +18,15 @@ from sqlmodel import SQLModel
 from typer.testing import CliRunner
 
 from models.db import dispose_engines, get_engine, init_db
-from models.migrate import BASELINE, SchemaError, alembic_config, current, head, upgrade
+from models.migrate import (
+    BASELINE,
+    BASELINE_TABLES,
+    SchemaError,
+    alembic_config,
+    current,
+    head,
+    upgrade,
+)
 from models.tables import Staff
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -235,3 +243,24 @@ def test_upgrading_from_the_baseline_keeps_the_rows(empty_db: str) -> None:
         ).one()
     assert tuple(row) == ("k1", "text", None)
     assert _diff(engine) == []
+
+
+def test_the_baseline_tables_are_those_the_baseline_revision_creates(empty_sqlite: str) -> None:
+    engine = get_engine(empty_sqlite)
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), BASELINE)
+    assert _our_tables(engine) == BASELINE_TABLES
+
+
+def test_a_database_older_than_the_baseline_is_refused_and_left_alone(empty_sqlite: str) -> None:
+    """Tables from before the practice records (issue 3), say: not the baseline's schema, so it
+    is not stamped as if it were."""
+    engine = _before_migrations(empty_sqlite)
+    with engine.begin() as conn:
+        for table in ("audit", "supervision", "feedback"):
+            conn.execute(sa.text(f"DROP TABLE {table}"))
+    with pytest.raises(SchemaError, match="audit, feedback, supervision"):
+        init_db(empty_sqlite)
+    with engine.connect() as conn:
+        assert current(conn) is None
+    assert "audit" not in _our_tables(engine) and "journey" in _our_tables(engine)
