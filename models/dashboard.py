@@ -486,6 +486,17 @@ class StuckMessage:
     due_on: date
     since: datetime  # when it first failed (the claim), UTC
 
+    def as_json(self) -> dict[str, object]:
+        return {
+            "subject": self.subject,
+            "team": self.team,
+            "gate": self.gate,
+            "kind": self.kind,
+            "level": self.level,
+            "due_on": self.due_on.isoformat(),
+            "failing_since": self.since.isoformat(),
+        }
+
 
 def stuck_messages(session: Session, scope: Scope) -> list[StuckMessage]:
     """The messages set aside with an error that ``scope`` may know of, oldest first: journeys

@@ -44,6 +44,7 @@ from models.dashboard import (
     open_escalations,
     open_journey_counts,
     service_counts,
+    stuck_messages,
 )
 from models.db import session_scope
 from models.ingest import ImportRejected
@@ -282,7 +283,12 @@ def forecast_api(request: Request, days: int = 5) -> list[dict[str, object]]:
     ]
 
 
-@router.get("/service", summary="Counts per team (service managers and above, ops)")
+@router.get(
+    "/service",
+    summary="Counts per team (service managers and above, ops)",
+    description="`messages_not_prepared` lists the reminders and escalations the sweep set "
+    "aside with an error (retried hourly): a monitoring system can alert when it is not empty.",
+)
 def service(request: Request) -> dict[str, Any]:
     user = current_user(request)
     if not (user.kind == "all" or user.is_ops):
@@ -293,6 +299,7 @@ def service(request: Request) -> dict[str, Any]:
         counts = service_counts(s, day, current_calendar().add_working_days(day, 5))
         esc = escalation_counts(s, everyone)
         journeys = open_journey_counts(s, everyone)
+        stuck = stuck_messages(s, user)
         log_access(s, actor=_actor(user), action="api_service", now=now_utc())
     for team, n in esc.items():
         counts.setdefault(team, counts_from([], [], day)["*"]).escalations_awaiting += n
@@ -301,7 +308,12 @@ def service(request: Request) -> dict[str, Any]:
     for team, n in journeys.items():
         out.setdefault(team, counts_from([], [], day)["*"].as_json())["open_journeys"] = n
     out["*"]["open_journeys"] = sum(journeys.values())
-    return {"as_of": day.isoformat(), "teams": out}
+    # messages the sweep could not prepare (retried hourly): for monitoring, empty when all is well
+    return {
+        "as_of": day.isoformat(),
+        "teams": out,
+        "messages_not_prepared": [m.as_json() for m in stuck],
+    }
 
 
 @router.get(

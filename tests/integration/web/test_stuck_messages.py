@@ -42,8 +42,13 @@ def test_a_message_set_aside_is_on_the_dashboard_until_it_goes(dashboard: Dashbo
 
         assert _banner(sign_in(dashboard, "tm-south").get("/team").text) == ""  # not theirs
         assert dashboard.north_ref in _banner(sign_in(dashboard, "sm-1").get("/service").text)
-        ops = _banner(sign_in(dashboard, "ops-1").get("/service").text)
+        ops_client = sign_in(dashboard, "ops-1")
+        ops = _banner(ops_client.get("/service").text)
         assert dashboard.north_ref in ops and "href=" not in ops  # named, but no case page
+        api = ops_client.get("/api/service").json()["messages_not_prepared"]
+        assert [(m["subject"], m["failing_since"]) for m in api] == [
+            (dashboard.north_ref, "2026-03-04T08:05:00+00:00")
+        ]
     finally:
         with Session(engine) as s:
             timer = s.get(Timer, tid)
@@ -52,3 +57,4 @@ def test_a_message_set_aside_is_on_the_dashboard_until_it_goes(dashboard: Dashbo
             s.add(timer)
             s.commit()
     assert _banner(sign_in(dashboard, "tm-north").get("/team").text) == ""
+    assert sign_in(dashboard, "sm-1").get("/api/service").json()["messages_not_prepared"] == []
