@@ -21,6 +21,7 @@ from models.context import current_calendar, current_versions, database_url
 from models.db import session_scope
 from models.journeys import due_instant
 from models.notify import (
+    RepeatKey,
     Roster,
     acknowledged_rungs,
     claim_due_timers,
@@ -191,7 +192,7 @@ def _queue_one(
     clocks: dict[tuple[int, str], Clock],
     history: dict[tuple[int, str, date], list[Outbox]],
     acks: set[tuple[int, str, date, int]],
-    repeats: set[tuple[int, str, date, str, int, int]],
+    repeats: set[RepeatKey],
     roster: Roster,
     ctx: _SweepContext,
     touched: set[str],
@@ -222,7 +223,7 @@ def _queue_one(
 
 
 def _repeat_timer(
-    t: Timer, clock: Clock, ctx: _SweepContext, planned: set[tuple[int, str, date, str, int, int]]
+    t: Timer, clock: Clock, ctx: _SweepContext, planned: set[RepeatKey]
 ) -> Timer | None:
     """The timer that sends this rung again in ``repeat_every`` working days (unless it is
     acknowledged, the next rung fires or the clock stops first: all checked when the repeat

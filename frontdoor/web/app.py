@@ -173,7 +173,6 @@ def create_app(
     app.state.settings = settings
     app.state.url = settings.database_url
     app.state.provider = provider
-    app.state.oidc = oidc
     app.state.as_of = as_of
     app.state.throttle = throttle = throttle or SignInThrottle()
     init_db(settings.database_url)

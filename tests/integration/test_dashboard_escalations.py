@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -32,6 +33,17 @@ def case(
 ) -> Iterator[Case]:
     """The caseload on a SQLite file and on a fresh PostgreSQL database (the query is planned
     differently on each: see ``models.dashboard._OrderedJoin``)."""
+    from tests.conftest import fresh_postgres_database
+
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('esc') / 'frontdoor.db'}"
+        else:
+            url = stack.enter_context(fresh_postgres_database("frontdoor_esc"))
+        yield from _load_case(url)
+
+
+def _load_case(url: str) -> Iterator[Case]:
     from config.clock import parse_as_of
     from config.settings import reset_settings
     from frontdoor.seed import generate_caseload
@@ -42,11 +54,6 @@ def case(
     from models.tables import Journey, Outbox
     from tasks.notify import enqueue_due
 
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('esc') / 'frontdoor.db'}"
-        drop = None
-    else:
-        url, drop = _fresh_postgres()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("FRONTDOOR_DATABASE_URL", url)
         reset_settings()
@@ -95,26 +102,6 @@ def case(
         yield Case(url, acked)
         dispose_engines()
         reset_settings()
-    if drop is not None:
-        drop()
-
-
-def _fresh_postgres() -> tuple[str, Any]:
-    import uuid
-
-    from tests.conftest import PG_ADMIN_URL
-
-    name = f"frontdoor_esc_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}", drop
 
 
 def _oracle(url: str, scope: Any, team: str | None = None) -> list[tuple[str, str, date, int]]:

@@ -55,21 +55,10 @@ def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         dispose_engines()
         return
-    import uuid
+    from tests.conftest import fresh_postgres_database
 
-    from tests.conftest import PG_ADMIN_URL
-
-    name = f"frontdoor_mig_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        dispose_engines()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_postgres_database("frontdoor_mig") as url:
+        yield url
 
 
 def test_the_migrations_build_the_schema_the_models_describe(empty_db: str) -> None:
